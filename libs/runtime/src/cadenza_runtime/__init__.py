@@ -1,0 +1,1 @@
+"""Cadenza runtime helpers shared by the services (Kafka wiring, local brokers)."""

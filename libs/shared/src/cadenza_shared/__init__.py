@@ -1,0 +1,1 @@
+"""Cadenza shared library: what every service needs to speak the same events the same way."""

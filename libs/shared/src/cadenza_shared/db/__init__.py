@@ -1,0 +1,1 @@
+"""PostgreSQL helpers: engine/session, transactional outbox and its relay, inbox (processed events)."""

@@ -1,0 +1,1 @@
+"""Kafka edge: producer, consumer runner (ack / retry / dead-letter), topic administration."""

@@ -1,0 +1,1 @@
+"""Cadenza classification service: turns raw replies into decisions and matches them to enrollments."""

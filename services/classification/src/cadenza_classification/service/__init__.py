@@ -1,0 +1,1 @@
+"""Service layer of the classification service."""

@@ -1,0 +1,1 @@
+"""Cadenza enrollment service: who is in which cadence, and in what state."""

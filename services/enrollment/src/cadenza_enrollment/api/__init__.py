@@ -1,0 +1,1 @@
+"""Api layer of the enrollment service."""

@@ -1,0 +1,14 @@
+"""Settings of the enrollment service (`CADENZA_ENROLLMENT_*`)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EnrollmentSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CADENZA_ENROLLMENT_", extra="ignore")
+
+    default_pause_days: int = Field(default=7, ge=1, le=90, description="Out-of-office pause when no return date is found")
+    internal_token: SecretStr = Field(default=SecretStr("dev-internal-token"), description="Shared secret of the internal send-permit API")
+    max_upload_bytes: int = 5_000_000

@@ -1,0 +1,1 @@
+"""Cadenza metrics service: step-level analytics, Prometheus business metrics."""

@@ -1,0 +1,1 @@
+"""Cadenza scheduling service: decides when each cadence step is due."""

@@ -1,0 +1,1 @@
+"""Consumers layer of the scheduling service."""

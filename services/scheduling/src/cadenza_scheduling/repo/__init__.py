@@ -1,0 +1,1 @@
+"""Repo layer of the scheduling service."""
