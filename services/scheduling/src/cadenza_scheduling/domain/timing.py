@@ -118,8 +118,8 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -138,8 +138,6 @@ __all__ = [
     "plan_anchor",
 ]
 
-UTC = timezone.utc
-
 #: Upper bound for ``day``/``after_days`` and for how far ahead a send day is
 #: searched before giving up (about ten years).
 MAX_DAYS = 3660
@@ -150,12 +148,7 @@ END_OF_DAY = time.max
 _DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_INDEX = {
     **{label.lower(): i for i, label in enumerate(_DAY_LABELS)},
-    **{
-        name: i
-        for i, name in enumerate(
-            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        )
-    },
+    **{name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
 }
 _HOURS_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 _SECOND = timedelta(seconds=1)
@@ -180,7 +173,7 @@ class SendWindow:
 
     def __post_init__(self) -> None:
         if isinstance(self.days, (str, bytes)):
-            raise ValueError("window.days: expected weekday numbers 0..6, got a string")
+            raise TypeError("window.days: expected weekday numbers 0..6, got a string")
         days = frozenset(self.days)
         if not days:
             raise ValueError("window.days: at least one send day is required")
@@ -200,9 +193,7 @@ class SendWindow:
             if not start < end:
                 raise ValueError(f"window.ranges: {_fmt_range(r)} must start before it ends")
             if prev_end is not None and start < prev_end:
-                raise ValueError(
-                    f"window.ranges: {_fmt_range(r)} is not sorted after / overlaps the previous range"
-                )
+                raise ValueError(f"window.ranges: {_fmt_range(r)} is not sorted after / overlaps the previous range")
             prev_end = end
         object.__setattr__(self, "days", days)
         object.__setattr__(self, "ranges", ranges)
@@ -218,9 +209,9 @@ class SendWindow:
         naming the offending item.
         """
         if isinstance(days, (str, bytes)):
-            raise ValueError(f"window.days: expected a list of day names, got {days!r}")
+            raise TypeError(f"window.days: expected a list of day names, got {days!r}")
         if isinstance(hours, (str, bytes)):
-            raise ValueError(f"window.hours: expected a list of 'HH:MM-HH:MM', got {hours!r}")
+            raise TypeError(f"window.hours: expected a list of 'HH:MM-HH:MM', got {hours!r}")
         parsed_days: set[int] = set()
         for item in days:
             idx = _DAY_INDEX.get(item.strip().lower()) if isinstance(item, str) else None
@@ -327,7 +318,7 @@ class CalendarRules:
 
     def __post_init__(self) -> None:
         if isinstance(self.blackout_dates, (str, bytes)):
-            raise ValueError("rules.blackout_dates: expected dates, got a string")
+            raise TypeError("rules.blackout_dates: expected dates, got a string")
         object.__setattr__(self, "blackout_dates", frozenset(self.blackout_dates))
         _validate_rules(self)
 
@@ -344,6 +335,10 @@ class DueTime:
     ``at``: UTC, tz-aware. ``local``: the same instant in the prospect's zone
     (``fold=0`` always). ``reasons``: human-readable notes for every rule that
     moved the time, in the order applied.
+
+    Compare and store instants via ``at``: by PEP 495, an aware datetime in
+    the first occurrence of a repeated (fall-back) hour never compares equal
+    to a datetime in another zone, so ``local == at`` can be False there.
     """
 
     at: datetime
@@ -509,11 +504,9 @@ def _validate_timing(t: StepTiming) -> None:
     if t.day is not None and (not _is_int(t.day) or not 1 <= t.day <= MAX_DAYS):
         raise ValueError(f"timing.day must be an integer in 1..{MAX_DAYS}, got {t.day!r}")
     if t.after_days is not None and (not _is_int(t.after_days) or not 0 <= t.after_days <= MAX_DAYS):
-        raise ValueError(
-            f"timing.after_days must be an integer in 0..{MAX_DAYS}, got {t.after_days!r}"
-        )
+        raise ValueError(f"timing.after_days must be an integer in 0..{MAX_DAYS}, got {t.after_days!r}")
     if not isinstance(t.business_days, bool):
-        raise ValueError(f"timing.business_days must be a bool, got {t.business_days!r}")
+        raise TypeError(f"timing.business_days must be a bool, got {t.business_days!r}")
     if t.at is not None and (not isinstance(t.at, time) or t.at.tzinfo is not None):
         raise ValueError(f"timing.at must be a naive local time, got {t.at!r}")
     if not _is_int(t.jitter_minutes) or t.jitter_minutes < 0:
@@ -525,7 +518,7 @@ def _validate_rules(r: CalendarRules) -> None:
         raise TypeError("rules must be a CalendarRules")
     _zone(r.timezone)
     if not isinstance(r.window, SendWindow):
-        raise ValueError("rules.window must be a SendWindow")
+        raise TypeError("rules.window must be a SendWindow")
     if r.skip_holidays and not r.country:
         raise ValueError("rules.country is required when rules.skip_holidays is true")
     if r.country is not None:
@@ -534,7 +527,7 @@ def _validate_rules(r: CalendarRules) -> None:
         raise ValueError("rules.subdivision given without rules.country")
     for d in r.blackout_dates:
         if isinstance(d, datetime) or not isinstance(d, date):
-            raise ValueError(f"rules.blackout_dates: {d!r} is not a date")
+            raise TypeError(f"rules.blackout_dates: {d!r} is not a date")
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -543,7 +536,7 @@ def _zone(name: str) -> ZoneInfo:
     return _zone_cached(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _zone_cached(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -564,9 +557,7 @@ def _holiday_calendar(country: str | None, subdivision: str | None, year: int) -
             holidays.country_holidays(code, years=year)
         except NotImplementedError:
             raise ValueError(f"rules.country: unknown country {country!r}") from exc
-        raise ValueError(
-            f"rules.subdivision: unknown subdivision {subdivision!r} of {country!r}"
-        ) from exc
+        raise ValueError(f"rules.subdivision: unknown subdivision {subdivision!r} of {country!r}") from exc
     return MappingProxyType({d: name for d, name in cal.items() if d.year == year})
 
 
@@ -586,6 +577,12 @@ def _aware(name: str, dt: datetime) -> datetime:
 def _wall(local: datetime) -> datetime:
     """Naive wall-clock reading of a local datetime."""
     return local.replace(tzinfo=None, fold=0)
+
+
+def _offset(local: datetime) -> timedelta:
+    off = local.utcoffset()
+    assert off is not None
+    return off
 
 
 def _from_ts(ts: int, zone: ZoneInfo) -> datetime:
@@ -620,7 +617,7 @@ def _resolve(wall: datetime, zone: ZoneInfo) -> datetime:
 def _end_of_repeat(t: datetime, zone: ZoneInfo) -> datetime:
     """First instant after ``t`` that is not a repeated (fold=1) wall time."""
     local = t.astimezone(zone)
-    delta = local.replace(fold=0).utcoffset() - local.utcoffset()
+    delta = _offset(local.replace(fold=0)) - _offset(local)
     lo = math.floor(t.timestamp())  # still fold=1: transitions are on whole seconds
     span = math.ceil(delta.total_seconds()) if delta > timedelta(0) else 86400
     hi = lo + span + 1
@@ -638,9 +635,7 @@ def _resolve_noted(wall: datetime, zone: ZoneInfo, reasons: list[str]) -> dateti
     got = _wall(t.astimezone(zone))
     if got != wall:
         moved = _hm(got.time()) if got.date() == wall.date() else f"{got:%Y-%m-%d} {_hm(got.time())}"
-        reasons.append(
-            f"dst: {_hm(wall.time())} does not exist on {wall.date().isoformat()}, moved to {moved}"
-        )
+        reasons.append(f"dst: {_hm(wall.time())} does not exist on {wall.date().isoformat()}, moved to {moved}")
     return t
 
 
@@ -661,9 +656,7 @@ def _next_send_day(d: date, rules: CalendarRules, reasons: list[str]) -> date:
     raise ValueError(f"rules: no send day within {MAX_DAYS} days from {start.isoformat()}")
 
 
-def _advance(
-    t: datetime, rules: CalendarRules, reasons: list[str], last_date: date | None = None
-) -> datetime | None:
+def _advance(t: datetime, rules: CalendarRules, reasons: list[str], last_date: date | None = None) -> datetime | None:
     """First allowed instant at or after ``t``.
 
     With ``last_date``, returns None instead of going past that local date.
@@ -744,9 +737,7 @@ def _nominal_date(
     return d
 
 
-def _place(
-    nominal: date, at: time | None, floor: datetime, rules: CalendarRules, reasons: list[str]
-) -> datetime:
+def _place(nominal: date, at: time | None, floor: datetime, rules: CalendarRules, reasons: list[str]) -> datetime:
     """First allowed instant on the first send day >= ``nominal`` at/after the
     preferred time and the floor; rolls to the next send day (at the preferred
     time) when that day's window has nothing left."""
@@ -763,17 +754,13 @@ def _place(
             reasons.append(_outside_reason(at, nxt, window))
             pref = nxt
         else:
-            reasons.append(
-                f"window: {_hm(at)} after {_hm(window.close)} close, moved to next send day opening"
-            )
+            reasons.append(f"window: {_hm(at)} after {_hm(window.close)} close, moved to next send day opening")
             pref = window.opening
             day_lb += timedelta(days=1)
 
     floor_local = floor.astimezone(zone)
     if floor_local.date() > day_lb:
-        reasons.append(
-            f"not_before: {floor_local:%Y-%m-%d} {_hm(floor_local.time())} is after {day_lb.isoformat()}"
-        )
+        reasons.append(f"not_before: {floor_local:%Y-%m-%d} {_hm(floor_local.time())} is after {day_lb.isoformat()}")
         day_lb = floor_local.date()
 
     for _ in range(MAX_DAYS):
@@ -782,9 +769,7 @@ def _place(
         base = _resolve_noted(datetime.combine(d, pref), zone, trial)
         cand = base
         if floor > base:
-            trial.append(
-                f"not_before: {_hm(floor_local.time())} is later than the preferred {_hm(pref)}"
-            )
+            trial.append(f"not_before: {_hm(floor_local.time())} is later than the preferred {_hm(pref)}")
             cand = floor
         t = _advance(cand, rules, trial, last_date=d)
         reasons.extend(trial)
@@ -809,8 +794,8 @@ def _run_end(t: datetime, rules: CalendarRules) -> datetime:
     idx = rules.window.range_index(local.time())
     assert idx is not None
     end = _resolve(datetime.combine(local.date(), rules.window.ranges[idx][1]), zone)
-    offset = local.utcoffset()
-    if end.astimezone(zone).utcoffset() < offset:
+    offset = _offset(local)
+    if _offset(end.astimezone(zone)) < offset:
         # Clocks go back inside the range: the repeated stretch is not used.
         lo, hi = math.floor(t.timestamp()), math.ceil(end.timestamp())
         while hi - lo > 1:
@@ -823,9 +808,7 @@ def _run_end(t: datetime, rules: CalendarRules) -> datetime:
     return end
 
 
-def _apply_jitter(
-    t: datetime, minutes: int, seed: str, rules: CalendarRules, reasons: list[str]
-) -> datetime:
+def _apply_jitter(t: datetime, minutes: int, seed: str, rules: CalendarRules, reasons: list[str]) -> datetime:
     offset = _jitter_offset(seed, minutes)
     if not offset:
         return t
@@ -836,10 +819,7 @@ def _apply_jitter(
         return cand
     clamped = max(t, end - _SECOND)
     end_local = _wall(end.astimezone(rules.zone)).time()
-    reasons.append(
-        f"jitter: +{_dur(offset)} clamped to {_dur(clamped - t)} "
-        f"(window range ends at {_hm(end_local)})"
-    )
+    reasons.append(f"jitter: +{_dur(offset)} clamped to {_dur(clamped - t)} (window range ends at {_hm(end_local)})")
     return clamped
 
 
@@ -869,11 +849,8 @@ def _hm(t: time) -> str:
     return t.strftime("%H:%M")
 
 
-def _fmt_range(r: tuple) -> str:
-    try:
-        return f"{_hm(r[0])}-{_hm(r[1])}"
-    except Exception:  # pragma: no cover - only for error messages
-        return repr(r)
+def _fmt_range(r: tuple[time, time]) -> str:
+    return f"{_hm(r[0])}-{_hm(r[1])}"
 
 
 def _dur(d: timedelta) -> str:

@@ -1,0 +1,62 @@
+# Cadenza: the front door. `make run` and `make test` set everything up on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PACKAGES := libs/shared libs/runtime services/enrollment services/scheduling services/dispatch services/classification services/metrics
+DEV_TOOLS := pytest pytest-asyncio hypothesis ruff mypy
+
+.PHONY: help venv run run-apache demo test test-unit test-integration lint fmt typecheck migrate kafka-fetch clean
+
+help:
+	@echo "make run          start Cadenza on embedded PostgreSQL + embedded Kafka-protocol broker (Ctrl-C stops)"
+	@echo "make run-apache   the same on a local Apache Kafka broker (needs Java 17 + Maven)"
+	@echo "make demo         run the 18-day multichannel cadence for examples/prospects.csv on a scaled clock"
+	@echo "make test         unit + integration tests (Apache Kafka when Java/Maven exist, plus an embedded smoke test)"
+	@echo "make lint | fmt | typecheck | migrate"
+
+$(STAMP): constraints.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation $(addprefix -e ,$(PACKAGES)) $(DEV_TOOLS)
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(BIN)/cadenza run
+
+run-apache: venv
+	$(BIN)/cadenza run --broker apache
+
+demo: venv
+	$(BIN)/cadenza demo
+
+migrate: venv
+	$(BIN)/cadenza migrate
+
+kafka-fetch: venv
+	$(BIN)/python -m cadenza_runtime.apache_kafka fetch
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-unit: venv
+	$(BIN)/python -m pytest libs services
+
+test-integration: venv
+	$(BIN)/python -m pytest tests/integration
+
+lint: venv
+	$(BIN)/ruff check libs services tests
+	$(BIN)/ruff format --check libs services tests
+
+fmt: venv
+	$(BIN)/ruff format libs services tests
+	$(BIN)/ruff check --fix libs services tests
+
+typecheck: venv
+	$(BIN)/mypy libs/shared/src libs/runtime/src
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,35 @@
+"""Kafka edge of classification: the thread index and replies from other systems."""
+
+from __future__ import annotations
+
+from cadenza_shared import topics
+from cadenza_shared.contracts.dispatch import MessageSent
+from cadenza_shared.contracts.external import ReplyReceived
+from cadenza_shared.errors import PoisonMessage
+from cadenza_shared.kafka.consumer import Route
+from cadenza_shared.service import ServiceRuntime
+
+from cadenza_classification.domain.errors import MalformedMessage
+from cadenza_classification.service import handlers as svc
+from cadenza_classification.settings import ClassificationSettings
+
+
+def register(runtime: ServiceRuntime, settings: ClassificationSettings) -> None:
+    """Index message.sent; classify reply.received (a message that cannot be parsed is dead-lettered)."""
+
+    async def sent(envelope, event, session) -> None:
+        await svc.index_sent(session, envelope=envelope, event=event)
+
+    async def received(envelope, event: ReplyReceived, session) -> None:
+        try:
+            await svc.ingest(
+                session, runtime.outbox, tenant=envelope.tenant, raw=event.raw_message.encode("utf-8", errors="surrogateescape"),
+                source="reply.received", received_at=event.received_at, external_ref=event.reply_ref,
+                max_bytes=settings.max_message_bytes, default_pause_days=settings.default_pause_days,
+                review_threshold=settings.review_threshold,
+            )
+        except MalformedMessage as exc:
+            raise PoisonMessage(f"data.raw_message: {exc}") from exc
+
+    runtime.add_consumer("thread-index", [topics.MESSAGE_SENT], {MessageSent.TYPE: Route(sent)})
+    runtime.add_consumer("replies", [topics.REPLY_RECEIVED], {ReplyReceived.TYPE: Route(received)})
