@@ -106,7 +106,7 @@ _OOO = _rx(
     r"(?:i am|i'm|i will be|i'll be) (?:out|away|travell?ing|off) (?:until|till|through|from|on|and|with|for)",
     r"(?:i am|i'm|i will be|i'll be) (?:out|away|off)(?: of the office)?(?: until| till| through)",
     r"limited (?:access to (?:e-?mail|my e-?mail)|connectivity|e-?mail access)",
-    r"(?:back|return(?:ing)?) (?:in|to) the office", r"away until", r"out until",
+    r"away until", r"out until",
     # de
     r"abwesend", r"abwesenheit\w*", r"nicht im (?:buro|buero|office|hause?)", r"ausser haus", r"im urlaub",
     r"urlaubsbedingt", r"in (?:elternzeit|mutterschutz|karenz)", r"auf (?:dienstreise|geschaftsreise)",
@@ -128,12 +128,13 @@ _OOO = _rx(
 _AUTO_SUBJECT = re.compile(
     r"^(?:(?:re|aw|fw|fwd|wg|tr|rv)\s*:\s*)*"
     r"(?:automatic reply|automatische antwort|auto(?:matic)?[- ]?(?:reply|response|responder)|autoreply|"
-    r"out of (?:the )?office|ooo\b|abwesenheit\w*|abwesend|reponse automatique|respuesta automatica|"
+    r"out of (?:the )?office|ooo|abwesenheit\w*|abwesend|reponse automatique|respuesta automatica|"
     r"resposta automatica|automatisch antwoord|afwezigheidsbericht|afwezig|risposta automatica|"
-    r"fuori sede|absence|absent|vacation|away from|on vacation|on leave|urlaub|conges?)\b"
+    r"fuori sede|absence|absent|vacation(?: reply| notice| response)?|away|on vacation|on leave|urlaub|conges?|"
+    r"fuera de (?:la )?oficina|ausente)\s*(?::|$|\(|-|\[|\|)"
 )
 _AUTO_SUBJECT_ANYWHERE = re.compile(
-    r"\b(?:automatic reply|automatische antwort|auto-?reply|autoreply|out of (?:the )?office|abwesenheitsnotiz|"
+    r"\b(?:automatic reply|automatische antwort|auto-?reply|autoreply|abwesenheitsnotiz|"
     r"reponse automatique|respuesta automatica|automatisch antwoord)\b"
 )
 _OOO_SUBJECT = re.compile(
@@ -175,7 +176,9 @@ _BARE_STOP = re.compile(r"^(?:stop|unsubscribe|remove|remove me|stopp|stoppen|ar
 
 _WRONG_PERSON = _rx(
     r"no longer (?:with|at|employed|working|works|work|part of|in (?:this|that) role|responsible|in charge|handl\w*)",
-    r"(?:has|have|had) left (?:the |our |this )?(?:company|organi[sz]ation|firm|business|team|[a-z]+ (?:inc|ltd|gmbh|llc))?",
+    r"(?:has|have|had) (?:since |now |already |recently )?left (?:(?:the |our |this )(?:company|organi[sz]ation|firm|business|team)"
+    r"|(?!the |it |a |an |this |that |you |my |your |our |some |them |him |her |me |us |for |early |on |at )[a-z0-9&-]+"
+    r"(?: inc| ltd| gmbh| llc| corp| sa| ag)?(?=[.,;!]| in \d| last | as of | earlier| and |$))",
     r"left the (?:company|organi[sz]ation|firm|business)",
     r"(?:not|isn't|aren't) the (?:right|best|correct|appropriate|relevant|proper) (?:person|contact|one|people|team)",
     r"wrong (?:person|contact|guy|email address|address)",
@@ -220,13 +223,16 @@ _NEGATIVE = _rx(
     r"(?:we|i)(?:'ll| will| would| have to| must|'d| am going to| are going to) (?:have to )?(?:pass|decline)",
     r"(?:we'll|i'll|we will|i will) pass", r"pass on this", r"not for (?:us|me|now)", r"not relevant", r"irrelevant",
     r"not something (?:we|i)(?:'re| are| am)? (?:need|want|looking|interested|considering)\w*",
-    r"(?:we|i) (?:don't|do not|dont) (?:need|want|require)", r"no need", r"not needed",
+    r"(?:we|i) (?:don't|do not|dont) (?:need|want|require) (?:it|this|that|your|any|such|a|an|another|the|more|additional|to (?:buy|change|switch))",
+    r"no need (?:for|at the moment|right now|at this time|,? thanks?)", r"not needed",
     r"(?:we're|we are|i'm|i am) (?:all set|covered|good for now|fine for now|set for now|good,? thanks?|fine,? thanks?)"
     r"(?! (?:for|on) (?:" + _WEEKDAYS[3:-1] + r"|the call|the meeting|next))",
-    r"all set(?:,| on| here| for now| thanks?)", r"not (?:currently |really )?(?:looking|in the market|buying|considering|pursuing|ready)",
+    r"all set (?:here|for now|thanks?|on (?:this|that|our end|our side))", r"not (?:currently |really )?(?:looking|in the market|buying|considering|pursuing|ready)",
     r"(?:not|won't be|will not be) moving forward", r"decided (?:not|to go (?:with|another))",
-    r"(?:went|going|go) with (?:another|a different|a competitor)", r"already (?:have|use|using|work with|working with|partnered|"
-    r"signed|chose|chosen|picked|decided|got|invested)", r"happy with (?:our|the|my) current", r"no budget",
+    r"(?:went|going|go) with (?:another|a different|a competitor)", r"already (?:have|use|using|work with|working with|partnered with|"
+    r"signed with|chose|chosen|picked|decided on|invested in|got) (?:a |an |our |another |one |some |the |in-house |internal )?"
+    r"(?:[\w-]+ )?(?:solution|vendor|provider|tool|partner|system|platform|agency|contract|team|someone|something|product|"
+    r"service|software|crm|supplier|company)s?", r"happy with (?:our|the|my) current", r"no budget",
     r"(?:don't|do not|dont) have (?:the |a |any )?(?:budget|bandwidth|capacity|time|need)", r"no (?:capacity|bandwidth)",
     r"not (?:a )?priority", r"not (?:right )?now", r"not at (?:this|the) (?:time|moment|point|stage)", r"not this (?:year|quarter|time)",
     r"maybe later", r"(?:bad|wrong|not the right|not a good) (?:timing|time)", r"timing (?:isn't|is not|is) (?:right|off|bad)",
@@ -234,7 +240,7 @@ _NEGATIVE = _rx(
     r"(?:can't|cannot) (?:commit|justify|take this on)",
     # de
     r"kein(?:e|en)? (?:interesse|bedarf)", r"nicht interessiert", r"(?:derzeit|aktuell|momentan|zur zeit|zurzeit|im moment) "
-    r"(?:kein\w*|nicht)", r"nein,? danke", r"leider (?:nein|nicht|kein\w*)", r"passt (?:leider )?nicht", r"haben (?:wir )?bereits",
+    r"(?:kein\w*|nicht)", r"nein,? danke", r"leider (?:nein|nicht|kein\w*)", r"passt (?:leider )?nicht", r"(?:haben|nutzen|verwenden) (?:wir )?bereits (?:einen?|eine) (?:[\w-]+ )?(?:anbieter|losung|partner|dienstleister|tool|system|agentur|vertrag)",
     r"(?:brauchen|benotigen) (?:wir|ich) (?:nicht|kein\w*)",
     # fr
     r"pas interesse\w*", r"ne (?:suis|sommes) pas interesse\w*", r"pas d'interet", r"pas (?:de )?besoin", r"non,? merci",
@@ -269,7 +275,7 @@ _LATER_TALK = _rx(r"talk", r"speak", r"chat", r"connect", r"discuss", r"revisit"
 
 _POSITIVE = _rx(
     # en
-    r"interested", r"interest(?:ing)?", r"sounds? (?:good|great|interesting|promising|like a plan|fine|perfect)",
+    r"interested", r"interesting", r"sounds? (?:good|great|interesting|promising|like a plan|fine|perfect)",
     r"let's (?:talk|chat|connect|meet|set (?:up|something up)|schedule|find (?:a )?time|do it|hop on|jump on|book|speak|discuss)",
     r"happy to (?:chat|talk|connect|meet|hop on|jump on|learn|take a look|discuss|speak|set|find|schedule|book)",
     r"(?:would|i'd|we'd|i would|we would) (?:love|like|be happy|be glad|be keen|be open) to (?:chat|talk|connect|meet|learn|hear|see|discuss|set|schedule|book|find|get|try|explore)",
@@ -277,8 +283,8 @@ _POSITIVE = _rx(
     r"(?:send|share|forward) (?:me |us )?(?:over )?(?:some |more |the |a |your )?(?:info|information|details|deck|pricing|proposal|materials|case stud\w+|brochure|one[- ]pager|overview)",
     r"tell me more", r"learn more", r"hear more", r"(?:send|share) (?:me |us )?(?:a |an |the )?(?:calendar )?(?:invite|link)",
     r"calendly", r"my calendar", r"grab (?:some )?time", r"count (?:me|us) in", r"worth a (?:chat|conversation|call|look)",
-    r"open to (?:a |an )?(?:chat|call|conversation|learning|exploring|hearing)", r"(?:yes|yeah|yep|sure)(?:,| please| let's| happy| sounds| why not|!)",
-    r"why not", r"please do", r"go ahead", r"(?:i'm|i am|we're|we are) (?:free|available) (?:on|at|this|next|tomorrow|any)",
+    r"open to (?:a |an )?(?:chat|call|conversation|learning|exploring|hearing)", r"(?<!make )(?<!be )(?:yes|yeah|yep|sure)(?:,| please| let's| happy| sounds| why not|!)",
+    r"why not", r"please do(?! not)", r"go ahead", r"(?:i'm|i am|we're|we are) (?:free|available) (?:on|at|this|next|tomorrow|any)",
     _WEEKDAYS + r"\w*(?: \w+){0,6} (?:works|would work|work for me|is good|is fine|suits|could work|is perfect|is open)",
     r"(?:how about|what about|does|would|can we do|could we do) (?:" + _WEEKDAYS + r"|next week|this week|later this week)",
     r"\d{1,2}(?::\d{2})? ?(?:am|pm)(?: \w+){0,4} (?:works|would work|is good|is fine|suits)",
@@ -335,6 +341,7 @@ def _unnegated(pattern: re.Pattern[str], text: str) -> list[str]:
     for m in pattern.finditer(text):
         window = text[max(0, m.start() - 40): m.start()]
         window = re.split(r"[.!?;,]| but | aber | mais | pero | maar ", window)[-1]
+        window = re.sub(r"\bno (?:problem|worries|doubt)\b", " ", window)
         if _NEGATOR.search(window):
             continue
         hits.append(m.group(0))

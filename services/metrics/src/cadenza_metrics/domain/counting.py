@@ -6,6 +6,7 @@ Prometheus counters use the same mappings but only with bounded label values.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from cadenza_shared.contracts.classification import LABELS, MACHINE_LABELS
@@ -101,3 +102,8 @@ def engagement_metric(kind: str, user_agent: str | None) -> str:
     if kind == "visit":
         return "visits"
     return kind
+
+
+def prospect_key(email: str) -> str:
+    """A stable, non-reversible key of a prospect's address (metrics stores no email addresses)."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()

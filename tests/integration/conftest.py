@@ -1,0 +1,27 @@
+"""Integration fixtures: one stack for the session (Apache Kafka where Java/Maven exist)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import harness
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The five real services on a real broker and PostgreSQL, for the whole session."""
+    running = harness.start_stack(tmp_path_factory.mktemp("stack"), broker=harness.broker_choice())
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def journey_cadence(stack) -> dict:
+    """The short test cadence, uploaded once."""
+    response = httpx.post(
+        stack.urls["enrollment"] + "/v1/cadences", content=harness.JOURNEY_CADENCE,
+        headers={"X-API-Key": harness.API_KEY, "Content-Type": "application/yaml"}, timeout=15,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()

@@ -1,0 +1,149 @@
+"""Whole journeys through all five services, on a real broker and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from harness import (
+    bounce_for, client, enroll, enrollment, eventually, mails_to, post_reply, reply_to, unique_email, virtual_now,
+    wait_mails, wait_status, wait_until_virtual,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def _complete_open_call(stack, enrollment_id: str) -> dict:
+    async def open_task():
+        async with client(stack, "dispatch") as api:
+            tasks = (await api.get("/v1/tasks", params={"enrollment_id": enrollment_id, "status": "open"})).json()
+        return tasks[0] if tasks else None
+
+    task = await eventually(open_task, what="the phone task")
+    async with client(stack, "dispatch") as api:
+        done = await api.post(f"/v1/tasks/{task['id']}/complete", json={"outcome": "connected", "notes": "Asked for a demo next month"})
+    assert done.status_code == 200, done.text
+    return task
+
+
+async def test_prospect_walks_whole_cadence__each_touch_once_then_completed_no_reply(stack, journey_cadence):
+    email = unique_email("walker")
+    enrollment_id = await enroll(stack, email, first_name="Walker")
+
+    first = (await wait_mails(stack, email, 1))[0]
+    assert first["Subject"] == "Invoice approvals at Northwind Traders"
+    assert "Hi Walker," in first.get_content()
+    task = await _complete_open_call(stack, enrollment_id)
+    assert task["instructions"].startswith("Call Walker at +49 30 5550 1234")
+
+    mails = await wait_mails(stack, email, 3, timeout=90)
+    follow_up, last = mails[1], mails[2]
+    assert follow_up["In-Reply-To"] == first["Message-ID"]
+    assert follow_up["Subject"] == "Re: Invoice approvals at Northwind Traders"
+    assert last["Subject"] == "Closing the loop, Walker"
+
+    done = await wait_status(stack, enrollment_id, "exited", timeout=60)
+    assert done["exit_reason"] == "completed_no_reply"
+    sent_steps = [h["detail"]["step"] for h in done["history"] if h["kind"] == "step_sent"]
+    assert sorted(sent_steps) == [0, 1, 2, 3]
+    assert len(mails_to(stack, email)) == 3, "no touch may be sent twice"
+
+    async with client(stack, "metrics") as api:
+        async def counted():
+            body = (await api.get("/v1/cadences/it-journey/metrics")).json()
+            steps = body.get("steps", [])
+            return body if steps and all(s["sent"] >= 1 for s in steps) else None
+
+        metrics = await eventually(counted, what="per-step metrics")
+    assert [s["channel"] for s in metrics["steps"]] == ["email", "phone", "email", "email"]
+
+
+async def test_positive_reply__stops_all_later_touches(stack, journey_cadence):
+    email = unique_email("keen")
+    enrollment_id = await enroll(stack, email, first_name="Keen")
+    first = (await wait_mails(stack, email, 1))[0]
+
+    raw = reply_to(first, sender=email, date=virtual_now(stack), body="Sounds interesting. Could we talk Tuesday at 2pm? Happy to see a demo.")
+    result = await post_reply(stack, raw)
+    assert result["label"] == "positive" and result["matched_by"] == "in_reply_to"
+
+    exited = await wait_status(stack, enrollment_id, "exited")
+    assert exited["exit_reason"] == "replied_positive"
+    # past the moment every later step would have been sent
+    await wait_until_virtual(stack, virtual_now(stack) + timedelta(days=4))
+    assert len(mails_to(stack, email)) == 1
+
+
+async def test_out_of_office__pauses_until_return_date_then_resumes(stack, journey_cadence):
+    email = unique_email("away")
+    enrollment_id = await enroll(stack, email, first_name="Away")
+    first = (await wait_mails(stack, email, 1))[0]
+    now = virtual_now(stack)
+    back = (now + timedelta(days=3)).date()
+    body = f"Thank you for your message. I am out of the office with limited access to email and will be back on {back:%B} {back.day}, {back:%Y}."
+    result = await post_reply(stack, reply_to(first, sender=email, date=now, body=body, extra_headers={"Auto-Submitted": "auto-replied"}))
+    assert result["label"] == "out_of_office"
+    assert result["return_date"] == back.isoformat()
+
+    paused = await wait_status(stack, enrollment_id, "paused")
+    assert paused["paused_until"] is not None
+    resumed = await wait_status(stack, enrollment_id, "active", timeout=60)
+    assert any(h["kind"] == "resumed" for h in resumed["history"])
+    mails = await wait_mails(stack, email, 2, timeout=60)
+    assert mails[1]["In-Reply-To"] == first["Message-ID"]
+    sent_at = next(h["at"] for h in (await enrollment(stack, enrollment_id))["history"] if h["kind"] == "step_sent" and h["detail"]["step"] == 2)
+    assert sent_at[:10] >= back.isoformat(), "the follow-up waits for the return date"
+
+
+async def test_hard_bounce__exits_and_suppresses_the_address(stack, journey_cadence):
+    email = unique_email("gone")
+    enrollment_id = await enroll(stack, email, first_name="Gone")
+    first = (await wait_mails(stack, email, 1))[0]
+    result = await post_reply(stack, bounce_for(first, recipient=email, date=virtual_now(stack)))
+    assert result["label"] == "bounce_hard"
+    exited = await wait_status(stack, enrollment_id, "exited")
+    assert exited["exit_reason"] == "bounced"
+    async with client(stack, "enrollment") as api:
+        suppressed = (await api.get("/v1/suppressions")).json()
+        again = await api.post("/v1/enrollments", json={"cadence_key": "it-journey", "prospect": {"email": email}})
+    assert email in {s["email"] for s in suppressed}
+    assert again.json()["skipped"] == [{"email": email, "reason": "suppressed"}]
+
+
+async def test_csv_with_bad_row__rejected_naming_line_and_field_and_nothing_imported(stack, journey_cadence):
+    good = unique_email("csvgood")
+    csv = (
+        "email,first_name,company,timezone,country\n"
+        f"{good},Ana,Contoso Foods,America/Chicago,US\n"
+        f"{unique_email('csvok')},Bo,Contoso Foods,Europe/Paris,FR\n"
+        f"{unique_email('csvbad')},Cy,Contoso Foods,Mars/Olympus_Mons,US\n"
+    )
+    async with client(stack, "enrollment") as api:
+        response = await api.post("/v1/enrollments/import", params={"cadence_key": "it-journey"}, files={"file": ("leads.csv", csv.encode(), "text/csv")})
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["details"][0]["line"] == 4
+        assert error["details"][0]["field"] == "timezone"
+        assert "Mars/Olympus_Mons" in error["details"][0]["reason"]
+        listed = (await api.get("/v1/enrollments", params={"cadence_key": "it-journey", "limit": 1000})).json()
+    assert good not in {e["email"] for e in listed}
+
+
+async def test_other_tenant__cannot_read_an_enrollment(stack, journey_cadence):
+    enrollment_id = await enroll(stack, unique_email("private"))
+    async with client(stack, "enrollment", key="dev-key-globex") as api:
+        response = await api.get(f"/v1/enrollments/{enrollment_id}")
+    assert response.status_code == 404
+    async with client(stack, "enrollment", key="wrong") as api:
+        assert (await api.get(f"/v1/enrollments/{enrollment_id}")).status_code == 401
+
+
+async def test_cadence_with_unknown_field__rejected_with_the_field_named(stack):
+    bad = "key: broken\nname: Broken\nsteps:\n  - id: one\n    day: 1\n    channel: email\n    subject: Hi\n    body: Hello\n    wait_days: 3\n"
+    async with client(stack, "enrollment") as api:
+        response = await api.post("/v1/cadences", content=bad, headers={"Content-Type": "application/yaml"})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "steps.0.wait_days"
+    assert json.dumps(response.json())  # the body is plain JSON
