@@ -692,7 +692,7 @@ def parse_message(
         subject=subject,
         sent_at=sent_at,
         text=text,
-        new_text=extract_new_text(text),
+        new_text=extract_new_text(text, from_name),
         headers=MappingProxyType(relevant),
         dsn=dsn,
         cc=cc,

@@ -387,7 +387,31 @@ def _strip_signature(lines: list[str]) -> list[str]:
     return lines
 
 
-def extract_new_text(text: str) -> str:
+def _strip_name_block(lines: list[str], sender_name: str | None) -> list[str]:
+    """Drop a trailing short block (name, title, phone) that starts with the sender's name."""
+    if not sender_name:
+        return lines
+    names = {fold(tok).strip(",.") for tok in re.split(r"[\s,]+", sender_name) if len(tok.strip(",.")) >= 2}
+    if not names:
+        return lines
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
+    block = lines[start:end]
+    if not block or start == 0 or len(block) > 6 or any(len(x) > 80 for x in block):
+        return lines
+    if not any(line.strip() for line in lines[:start]):
+        return lines
+    first_words = {fold(w).strip(",.") for w in re.split(r"[\s,|]+", block[0]) if w}
+    if first_words & names and len(block[0]) <= 60:
+        return lines[:start]
+    return lines
+
+
+def extract_new_text(text: str, sender_name: str | None = None) -> str:
     """Return only what the sender wrote in this message.
 
     Removes: ``"> "`` quoted lines (inline/bottom-posted answers between quotes are
@@ -395,7 +419,8 @@ def extract_new_text(text: str) -> str:
     ``-----Original Message-----``, ``From:/Sent:/To:`` blocks, forwarded-message
     markers); the "On ... wrote:" attribution line itself; the signature (RFC 3676
     ``"-- "``, "Sent from my iPhone", or a valediction such as "Best regards,"
-    followed by at most a few short lines).
+    followed by at most a few short lines; a last short paragraph that starts with
+    ``sender_name``, e.g. "Alex Keller / Head of Operations").
     """
     lines = normalise_newlines(text).split("\n")
     kept: list[str] = []
@@ -419,6 +444,7 @@ def extract_new_text(text: str) -> str:
             kept.append(line.rstrip())
         i += 1
     kept = _strip_signature(kept)
+    kept = _strip_name_block(kept, sender_name)
     out = "\n".join(kept)
     out = re.sub(r"\n{3,}", "\n\n", out)
     return out.strip()

@@ -1,10 +1,14 @@
-"""Message-IDs and email threading (In-Reply-To, References, "Re:" subjects), as pure functions."""
+"""Message-IDs, email threading (In-Reply-To, References, "Re:" subjects) and the outgoing message, as pure functions."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
 from uuid import UUID
 
 from cadenza_dispatch.domain.templates import RenderError
@@ -64,3 +68,29 @@ def thread_for(*, reply_in_thread: bool, subject: str | None, previous: Previous
     if not subject:
         raise NoThread()
     return Thread(subject=subject)
+
+
+def compose_email(
+    *,
+    from_address: str,
+    to_address: str,
+    to_name: str | None,
+    thread: Thread,
+    body: str,
+    message_id: str,
+    date: datetime,
+) -> EmailMessage:
+    """The message as it goes to SMTP: plain text, threading headers, and a one-click unsubscribe address."""
+    message = EmailMessage()
+    message["From"] = from_address
+    message["To"] = Address(display_name=to_name or "", addr_spec=to_address)
+    message["Subject"] = thread.subject
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id
+    if thread.in_reply_to:
+        message["In-Reply-To"] = thread.in_reply_to
+    if thread.references:
+        message["References"] = " ".join(thread.references)
+    message["List-Unsubscribe"] = f"<mailto:{parseaddr(from_address)[1]}?subject=unsubscribe>"
+    message.set_content(body, cte="quoted-printable")
+    return message
