@@ -76,6 +76,7 @@ def test_prometheus_labels_stay_bounded() -> None:
     assert reply_label("something-new") == "unknown"
     assert failure_reason_label("smtp_rejected") == "smtp_rejected"
     assert failure_reason_label(" SMTP_REJECTED ") == "smtp_rejected"
+    assert failure_reason_label("task_expired") == "task_expired"
     assert failure_reason_label("acme-specific-4711") == "other"
     assert failure_reason_label("") == "other"
 

@@ -291,7 +291,7 @@ def _decode_part(part: Message) -> str:
 
 
 def _clean(text: str) -> str:
-    return _CTRL.sub("", normalise_newlines(text).replace("\x00", ""))
+    return _CTRL.sub("", normalise_newlines(text).replace("\x00", "")).strip("\n")
 
 
 def _select_body(parts: list[tuple[Message, int]]) -> tuple[Message | None, Message | None]:

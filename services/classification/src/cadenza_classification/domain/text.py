@@ -224,8 +224,8 @@ class _HtmlToText(HTMLParser):
         out: list[str] = []
         for depth, parts in self.lines:
             line = "".join(parts).strip()
-            if depth:
-                out.append((">" * depth + " " + line).rstrip())
+            if depth and line:
+                out.append(">" * depth + " " + line)
             else:
                 out.append(line)
         text = "\n".join(out)
@@ -261,9 +261,12 @@ _QUOTED_LINE = re.compile(r"^[ \t]*(?:>|\|(?=[ \t]))")
 _ATTRIBUTION_START = re.compile(
     r"^[ \t]*(?:on|am|le|el|op|em|il|den|pa|på|w dniu|dne)\b", re.IGNORECASE
 )
-_ATTRIBUTION_END = re.compile(
+_ATTRIBUTION_VERB = (
     r"(?:wrote|writes|schrieb|schreef|a [ée]crit|escribi[óo]|escreveu|ha scritto|skrev|napisa[łl]\w*|написал\w*)"
-    r"[ \t]*:?[ \t]*$",
+)
+# "... wrote:" at the end, or "Am ... schrieb Dana <dana@example.com>:" (verb inside, colon at the end)
+_ATTRIBUTION_END = re.compile(
+    r"\b" + _ATTRIBUTION_VERB + r"(?:[ \t]*:?|[^\n]{0,250}:)[ \t]*$",
     re.IGNORECASE,
 )
 _ORIGINAL_MESSAGE = re.compile(
@@ -315,7 +318,11 @@ _MAX_SIGNATURE_LINES = 10
 
 
 def _is_attribution(lines: list[str], i: int) -> int:
-    """Number of lines (1-3) of an "On <date>, <who> wrote:" header starting at ``i``, else 0."""
+    """Number of lines (1-3) of an "On <date>, <who> wrote:" header starting at ``i``, else 0.
+
+    The (joined) header must end with the verb (or a colon after it) and contain a
+    digit or an address, so "Here is what my boss wrote:" is not a header.
+    """
     first = lines[i]
     if len(first) > 400 or _QUOTED_LINE.match(first):
         return 0
@@ -328,11 +335,10 @@ def _is_attribution(lines: list[str], i: int) -> int:
         if span and (not line.strip() or _QUOTED_LINE.match(line)):
             break
         joined = (joined + " " + line.strip()).strip()
-        if _ATTRIBUTION_END.search(line) and len(joined) <= 500:
-            # "Dana Smith <dana@example.com> wrote:" (no "On"): require an address or a date.
-            if starts or "@" in joined or re.search(r"\d", joined):
-                return span + 1
+        if len(joined) > 500:
             return 0
+        if _ATTRIBUTION_END.search(joined) and ("@" in joined or re.search(r"\d", joined)):
+            return span + 1
         if not starts:
             return 0
     return 0

@@ -191,7 +191,7 @@ async def _record(
 
 async def _insert_delivery(session: AsyncSession, values: dict) -> bool:
     row = (await session.execute(
-        pg_insert(deliveries).values(id=values.pop("id", None) or uuid.uuid4(), **values)
+        pg_insert(deliveries).values({"id": uuid.uuid4(), **values})
         .on_conflict_do_nothing(constraint="uq_delivery_step").returning(deliveries.c.id)
     )).first()
     return row is not None
@@ -204,10 +204,10 @@ def _failed(row: Any, *, reason_code: str, reason: str, now: datetime, cadence_i
     )
 
 
-def _render_failed(event: StepDue, error: RenderError, *, now: datetime) -> MessageFailed:
+def _step_failed(event: StepDue, *, reason_code: str, reason: str, now: datetime) -> MessageFailed:
     return MessageFailed(
         enrollment_id=event.enrollment_id, cadence_id=event.cadence_id, step_index=event.step_index, step_id=event.step_id,
-        channel=event.channel, reason_code=error.reason_code, reason=error.reason, permanent=True, failed_at=now,
+        channel=event.channel, reason_code=reason_code, reason=reason, permanent=True, failed_at=now,
     )
 
 
@@ -221,7 +221,7 @@ async def _send_email(
         thread = thread_for(reply_in_thread=step.reply_in_thread, subject=rendered.subject, previous=previous)
     except RenderError as exc:
         values = {**base, "status": "failed", "error": exc.reason, "to_address": prospect.email, "created_at": now}
-        inserted = await _record(session_factory, outbox, values=values, event=_render_failed(event, exc, now=now), cause=envelope)
+        inserted = await _record(session_factory, outbox, values=values, event=_step_failed(event, reason_code=exc.reason_code, reason=exc.reason, now=now), cause=envelope)
         return "failed" if inserted else "duplicate"
 
     delivery_id = uuid.uuid4()
@@ -247,12 +247,13 @@ async def _send_email(
             await session.execute(delete(deliveries).where(deliveries.c.id == delivery_id, deliveries.c.status == "sending"))
         raise RetryableError(f"smtp: {exc.detail}") from exc
     except PermanentSendError as exc:
-        return await _finish(session_factory, outbox, delivery_id=delivery_id, status="failed", error=exc.detail, cause=envelope,
-                             event=_render_failed(event, _Rejected("smtp_rejected", f"the mail server refused the message: {exc.detail}"), now=clock.now()))
+        reason = f"the mail server refused the message: {exc.detail}"
+        failed = _step_failed(event, reason_code="smtp_rejected", reason=reason, now=clock.now())
+        return await _finish(session_factory, outbox, delivery_id=delivery_id, status="failed", error=reason, event=failed, cause=envelope)
     except SendOutcomeUnknown as exc:
         reason = f"the connection broke while the message was handed over ({exc.detail}); not sent again to avoid a duplicate"
-        return await _finish(session_factory, outbox, delivery_id=delivery_id, status="unknown", error=reason, cause=envelope,
-                             event=_render_failed(event, _Rejected("delivery_outcome_unknown", reason), now=clock.now()))
+        failed = _step_failed(event, reason_code="delivery_outcome_unknown", reason=reason, now=clock.now())
+        return await _finish(session_factory, outbox, delivery_id=delivery_id, status="unknown", error=reason, event=failed, cause=envelope)
     # any other error leaves the row `sending`: the retry then settles it as unknown, never as a resend
 
     sent_at = clock.now()
@@ -262,14 +263,6 @@ async def _send_email(
         references=thread.references, subject=thread.subject, variant=rendered.variant, sent_at=sent_at,
     )
     return await _finish(session_factory, outbox, delivery_id=delivery_id, status="sent", error=None, sent_at=sent_at, event=sent, cause=envelope)
-
-
-class _Rejected(RenderError):
-    """Carries a reason code and text into MessageFailed for SMTP outcomes."""
-
-    def __init__(self, reason_code: str, reason: str) -> None:
-        super().__init__(reason, part="smtp")
-        self.reason_code = reason_code
 
 
 async def _finish(
@@ -296,7 +289,7 @@ async def _open_task(
         instructions, body = render_task_text(step, prospect)
     except RenderError as exc:
         values = {**base, "status": "failed", "error": exc.reason, "to_address": to_address, "created_at": now}
-        inserted = await _record(session_factory, outbox, values=values, event=_render_failed(event, exc, now=now), cause=envelope)
+        inserted = await _record(session_factory, outbox, values=values, event=_step_failed(event, reason_code=exc.reason_code, reason=exc.reason, now=now), cause=envelope)
         return "failed" if inserted else "duplicate"
     async with session_factory() as session, session.begin():
         if not await _insert_delivery(session, {**base, "status": "task_open", "to_address": to_address, "created_at": now}):

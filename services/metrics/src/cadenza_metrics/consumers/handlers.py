@@ -40,8 +40,8 @@ TOPICS = [
 HANDLERS: dict[str, Callable[..., Awaitable[None]]] = {
     CadencePublished.TYPE: svc.on_cadence_published,
     EnrollmentStarted.TYPE: svc.on_enrollment_started,
-    EnrollmentPaused.TYPE: svc.on_enrollment_paused,
-    EnrollmentResumed.TYPE: svc.on_enrollment_paused,
+    EnrollmentPaused.TYPE: svc.on_enrollment_pause_changed,
+    EnrollmentResumed.TYPE: svc.on_enrollment_pause_changed,
     EnrollmentExited.TYPE: svc.on_enrollment_exited,
     HandoffRequested.TYPE: svc.on_handoff_requested,
     StepDue.TYPE: svc.on_step_due,

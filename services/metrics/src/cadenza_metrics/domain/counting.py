@@ -38,19 +38,16 @@ LABEL_METRIC: dict[str, str | None] = {
     "bounce_soft": "bounces_soft",
 }
 
-#: Failure reason codes dispatch sends; anything else is `other` on Prometheus (bounded labels).
+#: Failure reason codes dispatch sends (cadenza_dispatch); anything else is `other` on Prometheus (bounded labels).
 FAILURE_REASONS = frozenset({
-    "invalid_address",   # address or domain cannot receive mail
-    "smtp_rejected",     # the server refused the message (5xx)
-    "smtp_unavailable",  # the server could not be reached or kept answering 4xx
-    "suppressed",        # the address is on the suppression list
-    "not_permitted",     # enrollment refused the send permit (paused, exited)
-    "template_error",    # the template did not render (missing field...)
-    "missing_field",     # the prospect lacks what the channel needs (phone, LinkedIn URL)
-    "task_expired",      # nobody completed the human task in time
-    "task_skipped",      # a user skipped the task
-    "rate_limited",      # the mailbox's sending limit was reached
-    "timeout",
+    "smtp_rejected",             # the SMTP server refused the message (5xx)
+    "delivery_outcome_unknown",  # the connection broke after the message was handed over
+    "template_error",            # the template did not render (syntax, sandbox)
+    "missing_field",             # the prospect lacks a field the template or channel needs
+    "no_thread",                 # a reply-in-thread step with no earlier email to reply to
+    "task_expired",              # nobody completed the human task in time
+    "task_skipped",              # a user skipped the task
+    "task_cancelled",            # the task was cancelled (the enrollment paused or exited)
     "other",
 })
 

@@ -119,12 +119,12 @@ async def on_enrollment_started(session: AsyncSession, *, envelope: Envelope, ev
         enrollment_id=event.enrollment_id, tenant=envelope.tenant, cadence_id=event.cadence_id,
         prospect_key=prospect_key(event.prospect.email), started_at=event.enrolled_at,
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[enrollments.c.enrollment_id],
         set_={"started_at": stmt.excluded.started_at, "prospect_key": stmt.excluded.prospect_key, "cadence_id": stmt.excluded.cadence_id},
         where=enrollments.c.started_at.is_(None),
     ).returning(enrollments.c.enrollment_id)
-    if (await session.execute(stmt)).first() is None:
+    if (await session.execute(upsert)).first() is None:
         return  # already started: a second EnrollmentStarted for it does not count
     await bump_cadence(session, tenant=envelope.tenant, cadence_id=event.cadence_id, metric="enrolled")
     after_commit(session, prom.STARTED.inc)
@@ -146,7 +146,7 @@ async def on_enrollment_exited(session: AsyncSession, *, envelope: Envelope, eve
     after_commit(session, prom.EXITS.labels(event.reason.value).inc)
 
 
-async def on_enrollment_paused(session: AsyncSession, *, envelope: Envelope, event: EnrollmentPaused | EnrollmentResumed) -> None:
+async def on_enrollment_pause_changed(session: AsyncSession, *, envelope: Envelope, event: EnrollmentPaused | EnrollmentResumed) -> None:
     """Count pauses and resumes per cadence (the events do not name the cadence: the enrollment does)."""
     row = await _enrollment(session, tenant=envelope.tenant, enrollment_id=event.enrollment_id)
     metric = "paused" if isinstance(event, EnrollmentPaused) else "resumed"

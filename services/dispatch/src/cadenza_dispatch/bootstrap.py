@@ -1,0 +1,50 @@
+"""Composition root of the dispatch service."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import structlog
+
+from cadenza_shared.clock import Clock
+from cadenza_shared.service import ServiceRuntime, build_runtime
+from cadenza_shared.settings import CommonSettings
+
+from cadenza_dispatch.consumers.handlers import register
+from cadenza_dispatch.repo.tables import metadata
+from cadenza_dispatch.service import handlers as svc
+from cadenza_dispatch.settings import DispatchSettings
+
+log = structlog.get_logger(__name__)
+
+
+def bootstrap(*, common: CommonSettings | None = None, settings: DispatchSettings | None = None, clock: Clock | None = None) -> ServiceRuntime:
+    """Build the dispatch runtime: step and state consumers, the permit client and the task-expiry loop."""
+    common = common or CommonSettings()
+    settings = settings or DispatchSettings()
+    runtime = build_runtime(name="dispatch", settings=common, metadata=metadata, clock=clock)
+    runtime.extras["settings"] = settings
+    http = httpx.AsyncClient(timeout=settings.permit_timeout)
+    runtime.extras["http"] = http
+    register(runtime, settings)
+
+    async def expire_overdue_tasks() -> None:
+        while True:
+            try:
+                async with runtime.session_factory() as session, session.begin():
+                    expired = await svc.expire_tasks(session, runtime.outbox, now=runtime.clock.now())
+                if expired:
+                    runtime.relay.wake.set()
+            except Exception as exc:  # keep sweeping through database hiccups
+                log.warning("task expiry sweep failed", error=str(exc))
+            await asyncio.sleep(0.5)
+
+    async def close_http_client() -> None:
+        try:
+            await asyncio.Event().wait()  # runs until the runtime stops (its tasks are cancelled)
+        finally:
+            await http.aclose()
+
+    runtime.loops.extend([expire_overdue_tasks, close_http_client])
+    return runtime
