@@ -10,7 +10,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from cadenza_dispatch.domain.threading import (
-    NoThread, PreviousEmail, Thread, compose_email, make_message_id, reply_subject, thread_for,
+    NoThread, PreviousEmail, Thread, compose_email, make_message_id, reply_subject, thread_for, to_wire,
 )
 
 
@@ -65,25 +65,28 @@ def test_reply_subject(subject: str, expected: str) -> None:
 
 
 def test_composed_email_headers_survive_the_wire() -> None:
-    thread = Thread(subject="Re: Approvals at Zoë's company", in_reply_to="<2@l.example>", references=["<1@l.example>", "<2@l.example>"])
+    first, second = (make_message_id(uuid.uuid4(), mail_domain="ledgerline.example") for _ in range(2))
+    thread = Thread(subject="Re: Approvals at Zoë's company", in_reply_to=second, references=[first, second])
     message = compose_email(
         from_address="Alex Morgan <alex.morgan@ledgerline.example>", to_address="zoe@acme.example", to_name="Zoë Brandt",
         thread=thread, body="Hi Zoë,\n\n.dot line\nAlex\n", message_id="<abc.12345678@ledgerline.example>",
         date=datetime(2027, 3, 2, 15, 30, tzinfo=UTC),
     )
-    parsed = message_from_bytes(message.as_bytes(policy=policy.SMTP), policy=policy.default)
+    wire = to_wire(message)
+    parsed = message_from_bytes(wire, policy=policy.default)
     assert parsed["From"] == "Alex Morgan <alex.morgan@ledgerline.example>"
     assert parsed["To"].addresses[0].addr_spec == "zoe@acme.example"
     assert parsed["To"].addresses[0].display_name == "Zoë Brandt"
     assert parsed["Subject"] == "Re: Approvals at Zoë's company"
     assert parsed["Message-ID"] == "<abc.12345678@ledgerline.example>"
-    assert parsed["In-Reply-To"] == "<2@l.example>"
-    assert parsed["References"] == "<1@l.example> <2@l.example>"
+    assert parsed["In-Reply-To"] == second  # a long id is not folded onto a continuation line
+    assert parsed["References"] == f"{first} {second}"
+    assert f"\r\nIn-Reply-To: {second}\r\n".encode() in wire
     assert parsed["List-Unsubscribe"] == "<mailto:alex.morgan@ledgerline.example?subject=unsubscribe>"
     assert parsed["Date"].datetime == datetime(2027, 3, 2, 15, 30, tzinfo=UTC)
     assert parsed.get_content_type() == "text/plain"
     assert parsed.get_content().replace("\r\n", "\n") == "Hi Zoë,\n\n.dot line\nAlex\n"
-    assert max(len(line) for line in message.as_bytes(policy=policy.SMTP).split(b"\r\n")) <= 998
+    assert max(len(line) for line in wire.split(b"\r\n")) <= 998
 
 
 def test_new_thread_email_has_no_reply_headers() -> None:

@@ -546,17 +546,17 @@ def classify(
             extra = {"referral_email": email, "referral_name": name}
         return finish(Label.auto_reply, 0.95 if strong_headers else 0.75, evidence, **extra)
 
-    if not folded:
-        return finish(Label.unknown, 0.2, ["no new text"])
-
-    # 4. unsubscribe -----------------------------------------------------------
+    # 4. unsubscribe (also "Unsubscribe" as the whole subject of an empty mail) ---------
     unsub = _first_match(_UNSUBSCRIBE, folded) or _first_match(_BARE_STOP, folded)
+    unsub_where = "phrase"
     if unsub is None:
         subject_core = re.sub(r"^(?:(?:re|aw|fw|fwd|wg|tr|rv)\s*:\s*)+", "", subject_folded)
         if _BARE_STOP.match(subject_core) or re.fullmatch(r"(?:please )?(?:unsubscribe|remove me)[.!]*", subject_core):
-            unsub = subject_core
+            unsub, unsub_where = subject_core, "subject"
+    if not folded and not unsub:
+        return finish(Label.unknown, 0.2, ["no new text"])
     if unsub:
-        evidence = [f"phrase '{unsub}'"]
+        evidence = [f"{unsub_where} '{unsub}'"]
         positives = _unnegated(_POSITIVE, folded)
         confidence = 0.92
         if positives:

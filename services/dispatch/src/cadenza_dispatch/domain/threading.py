@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -14,6 +15,9 @@ from uuid import UUID
 from cadenza_dispatch.domain.templates import RenderError
 
 _RE_PREFIX = re.compile(r"^\s*re\s*:", re.IGNORECASE)
+#: CRLF, and headers folded only past SMTP's hard 998-character limit: a long Message-ID in
+#: In-Reply-To stays on its own header line instead of being folded onto a continuation line.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class NoThread(RenderError):
@@ -94,3 +98,8 @@ def compose_email(
     message["List-Unsubscribe"] = f"<mailto:{parseaddr(from_address)[1]}?subject=unsubscribe>"
     message.set_content(body, cte="quoted-printable")
     return message
+
+
+def to_wire(message: EmailMessage) -> bytes:
+    """The bytes handed to SMTP's DATA."""
+    return message.as_bytes(policy=WIRE_POLICY)

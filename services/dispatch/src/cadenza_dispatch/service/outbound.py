@@ -6,9 +6,7 @@ Both turn transport trouble into the error taxonomy the step handler decides on:
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from email import policy
 from email.message import EmailMessage
 from typing import Protocol
 from uuid import UUID
@@ -18,6 +16,7 @@ import httpx
 
 from cadenza_shared.errors import CadenzaError, RetryableError
 
+from cadenza_dispatch.domain.threading import to_wire
 from cadenza_dispatch.settings import DispatchSettings
 
 
@@ -113,7 +112,7 @@ class SmtpMailer:
             await smtp.connect()
         except aiosmtplib.SMTPResponseException as exc:  # greeting, STARTTLS or login refused: our setup, retry
             raise TransientSendError(f"connect: {exc.code} {exc.message}", code=exc.code) from exc
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (aiosmtplib.SMTPException, OSError) as exc:
             raise TransientSendError(f"connect: {exc.__class__.__name__}: {exc}") from exc
         try:
             try:
@@ -121,13 +120,13 @@ class SmtpMailer:
                 await smtp.rcpt(recipient)
             except aiosmtplib.SMTPResponseException as exc:
                 raise _by_code(exc, stage="envelope") from exc
-            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            except (aiosmtplib.SMTPException, OSError) as exc:
                 raise TransientSendError(f"envelope: {exc.__class__.__name__}: {exc}") from exc
             try:
-                response = await smtp.data(message.as_bytes(policy=policy.SMTP))
+                response = await smtp.data(to_wire(message))
             except aiosmtplib.SMTPResponseException as exc:  # the server answered: it did not take the message
                 raise _by_code(exc, stage="data") from exc
-            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            except (aiosmtplib.SMTPException, OSError) as exc:
                 raise SendOutcomeUnknown(f"data: {exc.__class__.__name__}: {exc}") from exc
             return f"{response.code} {response.message}"
         finally:
