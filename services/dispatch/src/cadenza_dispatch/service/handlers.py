@@ -13,6 +13,7 @@ from email.utils import parseaddr
 from typing import Any
 from uuid import UUID
 
+import structlog
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,6 +39,8 @@ from cadenza_dispatch.service.outbound import (
 
 #: Delivery states after which a repeated step.due does nothing.
 SETTLED = frozenset({"sent", "failed", "skipped", "task_open", "unknown"})
+
+log = structlog.get_logger(__name__)
 
 
 # --- copies of other services' state -------------------------------------------------------------
@@ -105,7 +108,8 @@ async def on_step_due(
 
     1. A delivery row for the step means it was handled: nothing is done again. A row still
        `sending` means a crash between SMTP and recording: it becomes `unknown`, never a resend.
-    2. Enrollment grants a permit (its row lock orders this against exits); refused -> `skipped`.
+    2. Enrollment grants a permit (its row lock orders this against exits); refused -> nothing is
+       stored or sent (a resumed enrollment gets the step again from scheduling).
     3. Email: commit `sending`, talk to SMTP, commit `sent` with MessageSent. Tasks: commit the
        task with its `task_open` delivery; MessageSent follows when a rep completes it.
     """
@@ -142,8 +146,9 @@ async def on_step_due(
         return "skipped" if inserted else "duplicate"
     answer = await permit(enrollment_id=event.enrollment_id, step_index=event.step_index)
     if not answer.granted:
-        inserted = await _record(session_factory, outbox, values={**base, "status": "skipped", "error": f"no send permit: {answer.reason}", "created_at": clock.now()})
-        return "skipped" if inserted else "duplicate"
+        # Nothing is stored: a paused enrollment gets this step again from scheduling when it resumes.
+        log.info("send refused by enrollment", enrollment_id=str(event.enrollment_id), step=event.step_index, reason=answer.reason)
+        return "skipped"
 
     if step.channel in TASK_CHANNELS:
         return await _open_task(session_factory, outbox, envelope=envelope, event=event, step=step, prospect=prospect, base=base, clock=clock)
