@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -94,7 +95,8 @@ async def test_out_of_office__pauses_until_return_date_then_resumes(stack, journ
     mails = await wait_mails(stack, email, 2, timeout=60)
     assert mails[1]["In-Reply-To"] == first["Message-ID"]
     sent_at = next(h["at"] for h in (await enrollment(stack, enrollment_id))["history"] if h["kind"] == "step_sent" and h["detail"]["step"] == 2)
-    assert sent_at[:10] >= back.isoformat(), "the follow-up waits for the return date"
+    local_day = datetime.fromisoformat(sent_at).astimezone(ZoneInfo("Europe/Berlin")).date()
+    assert local_day >= back, "the follow-up waits for the prospect's return date (local)"
 
 
 async def test_hard_bounce__exits_and_suppresses_the_address(stack, journey_cadence):
