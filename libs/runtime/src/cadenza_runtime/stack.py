@@ -203,6 +203,8 @@ class Stack:
             self.create_topics()
             self.migrate()
             self.start_smtp()
+            # the scaled clock starts when the services do, not while the database initialises
+            self.clock_anchor = time.time()
             for service in SERVICES:
                 self.start_service(service)
             for service in SERVICES:
