@@ -96,8 +96,10 @@ def run_demo(*, workdir: Path, seconds_per_day: float, broker: str, start: datet
                 progress.update(task, completed=min(elapsed_days, expected_days), day=f"{now:%a %d %b}",
                                 status=f"{states['active']} active · {states['paused']} paused · {states['exited']} exited · {mails} emails · {len(fed)} replies · {completed_tasks} tasks done")
                 first_ids = _first_mail_ids(stack.mail_dir)
+                # a reply comes after its email was recorded as sent (not in the same millisecond)
+                recorded = {r["email"] for r in rows if r["steps_done"] >= 1}
                 for path, (raw, prospect) in list(pending_replies.items()):
-                    if prospect in first_ids:
+                    if prospect in first_ids and prospect in recorded:
                         body = raw.replace(b"{{original_message_id}}", first_ids[prospect].encode())
                         response = api["classification"].post("/v1/inbound/email", content=body, headers={"Content-Type": "message/rfc822"})
                         fed.append((path.name, prospect, response.json() if response.status_code == 202 else {"error": response.text}))
