@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from html.parser import HTMLParser
+from html import unescape
 
 __all__ = ["html_to_text", "extract_new_text", "fold", "normalise_newlines"]
 
@@ -81,9 +81,10 @@ _SIGNATURE_MARKERS = ("gmail_signature", "moz-signature", "signature")
 _MAX_STACK = 512
 
 
-class _HtmlToText(HTMLParser):
+class _HtmlToText:
+    """Converts a stream of tag/data events (from :func:`_tokenize`) into quoted-aware lines."""
+
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.lines: list[tuple[int, list[str]]] = [(0, [])]
         # stack entries: (tag, quote_increment, skip_increment, pre_increment)
         self.stack: list[tuple[str, int, int, int]] = []
@@ -233,8 +234,81 @@ class _HtmlToText(HTMLParser):
         return text.strip("\n")
 
 
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9:_-]{0,40})")
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+_RAW_TEXT_TAGS = ("script", "style", "title", "textarea", "xmp")
+
+
+def _tokenize(html: str, sink: _HtmlToText) -> None:
+    """Linear-time HTML tokenizer (every construct is scanned once; unterminated ones end the input).
+
+    The standard library's ``HTMLParser`` goes quadratic on inputs such as a
+    megabyte of ``"<"``; mail bodies are untrusted, so this one only ever moves forward.
+    """
+    lower = html.lower()
+    pos = 0
+    n = len(html)
+    while pos < n:
+        lt = html.find("<", pos)
+        if lt < 0:
+            sink.handle_data(unescape(html[pos:]))
+            return
+        if lt > pos:
+            sink.handle_data(unescape(html[pos:lt]))
+        if html.startswith("<!--", lt):
+            end = html.find("-->", lt + 4)
+            if end < 0:
+                return  # unterminated comment swallows the rest
+            pos = end + 3
+            continue
+        nxt = html[lt + 1: lt + 2]
+        if nxt in ("!", "?"):  # doctype, CDATA, processing instruction
+            end = html.find(">", lt + 2)
+            if end < 0:
+                return
+            pos = end + 1
+            continue
+        if not (nxt.isalpha() or (nxt == "/" and html[lt + 2: lt + 3].isalpha())):
+            sink.handle_data("<")  # a literal "<"
+            pos = lt + 1
+            continue
+        end = html.find(">", lt + 1)
+        if end < 0:
+            return  # unterminated tag: drop the rest
+        tag_text = html[lt: end + 1]
+        pos = end + 1
+        m = _TAG_NAME.match(tag_text)
+        if not m:
+            continue
+        name = m.group(1).lower()
+        if tag_text.startswith("</"):
+            sink.handle_endtag(name)
+            continue
+        attrs: list[tuple[str, str | None]] = []
+        for am in _ATTR.finditer(tag_text, m.end(), len(tag_text) - 1):
+            value = am.group(2)
+            if value is not None:
+                if value[:1] in ("'", '"'):
+                    value = value[1:-1]
+                value = unescape(value)
+            attrs.append((am.group(1).lower(), value))
+        if tag_text.endswith("/>"):
+            sink.handle_startendtag(name, attrs)
+        else:
+            sink.handle_starttag(name, attrs)
+        if name in _RAW_TEXT_TAGS:
+            close = lower.find("</" + name, pos)
+            if close < 0:
+                return
+            if name in ("textarea", "xmp"):
+                sink.handle_data(unescape(html[pos:close]))
+            gt = html.find(">", close)
+            pos = n if gt < 0 else gt + 1
+            sink.handle_endtag(name)
+
+
 def html_to_text(html: str) -> str:
-    """Convert an HTML mail body to plain text.
+    """Convert an HTML mail body to plain text (linear time, never raises).
 
     Block elements become line breaks; ``<blockquote>`` and the quote containers
     of Gmail/Yahoo/ProtonMail become ``"> "``-prefixed lines (so quoted history
@@ -242,13 +316,9 @@ def html_to_text(html: str) -> str:
     (``gmail_signature``, ``moz-signature``, Outlook ``id="Signature"``) are
     preceded by the RFC 3676 ``"-- "`` delimiter; script/style/head are dropped.
     """
-    parser = _HtmlToText()
-    try:
-        parser.feed(html)
-        parser.close()
-    except (AssertionError, ValueError):  # pragma: no cover - HTMLParser is lenient
-        pass
-    return parser.result()
+    sink = _HtmlToText()
+    _tokenize(html, sink)
+    return sink.result()
 
 
 # --------------------------------------------------------------------------- #
