@@ -217,6 +217,19 @@ def _refs_in(schema: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _nested_objects(schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
+    """Object types a schema uses, directly or through other object types, in order of first use."""
+    found: list[str] = []
+    pending = _refs_in(schema)
+    while pending:
+        name = pending.pop(0)
+        if name in found or name not in defs or _is_enum(defs[name]):
+            continue
+        found.append(name)
+        pending.extend(_refs_in(defs[name]))
+    return found
+
+
 def _field_table(schema: dict[str, Any], defs: dict[str, Any], link: dict[str, str], notes: dict[str, str]) -> list[str]:
     """Field | Type | Required | Description, one row per property, in declaration order."""
     required = set(schema.get("required", []))
@@ -305,7 +318,7 @@ def _event_section(cls: type[Event], rendered: dict[str, str]) -> list[str]:
     schema = cls.model_json_schema()
     defs: dict[str, Any] = schema.get("$defs", {})
     own_anchor = _anchor(cls.TYPE)
-    nested = [name for name in _refs_in(schema) if name in defs and not _is_enum(defs[name])]
+    nested = _nested_objects(schema, defs)
     # nested types get a table under the first event that uses them; later events link to it
     link = {name: rendered.get(name, f"type-{name.lower()}") for name in nested}
     lines = [f"### {cls.TYPE}", ""]
