@@ -9,9 +9,20 @@ import harness
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def webhooks():
+    """The receiving end of hand-off webhooks."""
+    receiver = harness.WebhookReceiver()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, webhooks):
     """The five real services on a real broker and PostgreSQL, for the whole session."""
-    running = harness.start_stack(tmp_path_factory.mktemp("stack"), broker=harness.broker_choice())
+    running = harness.start_stack(
+        tmp_path_factory.mktemp("stack"), broker=harness.broker_choice(),
+        extra_env={"CADENZA_ENROLLMENT_HANDOFF_WEBHOOK_URL": webhooks.url, "CADENZA_WEBHOOK_SECRET": harness.WEBHOOK_SECRET},
+    )
     yield running
     running.stop()
 

@@ -23,6 +23,7 @@ T = TypeVar("T")
 
 API_KEY = "dev-key-acme"
 OTHER_TENANT_KEY = "dev-key-globex"
+WEBHOOK_SECRET = "it-webhook-secret"
 #: one virtual day passes in this many real seconds
 SECONDS_PER_DAY = 4.0
 VIRTUAL_START = datetime(2027, 3, 15, 6, 0, tzinfo=UTC)
@@ -75,13 +76,47 @@ def broker_choice() -> str:
     return os.environ.get("CADENZA_TEST_BROKER") or ("apache" if java_available() else "embedded")
 
 
-def start_stack(workdir: Path, *, broker: str) -> Stack:
+def start_stack(workdir: Path, *, broker: str, extra_env: dict[str, str] | None = None) -> Stack:
     """The five services on a scaled clock, every port free, topics prefixed per run."""
     config = StackConfig.ephemeral(
         workdir, broker=broker, clock_mode="scaled", clock_factor=86400 / SECONDS_PER_DAY, clock_start=VIRTUAL_START,
+        extra_env=extra_env or {},
         topic_prefix=f"it{uuid.uuid4().hex[:6]}." if broker == "external" else "", fresh_database=True,
     )
     return Stack(config).start()
+
+
+class WebhookReceiver:
+    """A local HTTP endpoint that records every POST (the CRM side of a hand-off)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        from cadenza_runtime.ports import free_port
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append({"headers": dict(self.headers), "body": body})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.port = free_port()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/cadenza"
+
+    def stop(self) -> None:
+        self.server.shutdown()
 
 
 def clock_of(stack: Stack) -> ScaledClock:

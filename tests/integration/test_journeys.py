@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from cadenza_shared.webhooks import verify
 from harness import (
-    bounce_for, client, enroll, enrollment, eventually, mails_to, post_reply, reply_to, unique_email, virtual_now,
+    WEBHOOK_SECRET, bounce_for, client, enroll, enrollment, eventually, mails_to, post_reply, reply_to, unique_email, virtual_now,
     wait_mails, wait_status, wait_until_virtual,
 )
 
@@ -61,7 +63,7 @@ async def test_prospect_walks_whole_cadence__each_touch_once_then_completed_no_r
     assert [s["channel"] for s in metrics["steps"]] == ["email", "phone", "email", "email"]
 
 
-async def test_positive_reply__stops_all_later_touches(stack, journey_cadence):
+async def test_positive_reply__stops_all_later_touches_and_hands_off_by_signed_webhook(stack, journey_cadence, webhooks):
     email = unique_email("keen")
     enrollment_id = await enroll(stack, email, first_name="Keen")
     first = (await wait_mails(stack, email, 1))[0]
@@ -72,6 +74,14 @@ async def test_positive_reply__stops_all_later_touches(stack, journey_cadence):
 
     exited = await wait_status(stack, enrollment_id, "exited")
     assert exited["exit_reason"] == "replied_positive"
+
+    async def handed_off():
+        return [h for h in webhooks.received if enrollment_id.encode() in h["body"]]
+
+    hook = (await eventually(handed_off, what="the hand-off webhook"))[0]
+    assert verify(WEBHOOK_SECRET, header=hook["headers"]["X-Cadenza-Signature"], body=hook["body"], now=int(time.time()))
+    event = json.loads(hook["body"])
+    assert event["type"] == "cadenza.HandoffRequested" and event["data"]["prospect_email"] == email
     # past the moment every later step would have been sent
     await wait_until_virtual(stack, virtual_now(stack) + timedelta(days=4))
     assert len(mails_to(stack, email)) == 1
@@ -149,3 +159,33 @@ async def test_cadence_with_unknown_field__rejected_with_the_field_named(stack):
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "steps.0.wait_days"
     assert json.dumps(response.json())  # the body is plain JSON
+
+
+async def test_reply_before_its_email_is_indexed__is_matched_when_the_email_arrives(stack, journey_cadence):
+    from cadenza_shared.contracts.dispatch import MessageSent
+    from cadenza_shared.envelope import wrap
+    from harness import produce
+
+    email = unique_email("early")
+    enrollment_id = await enroll(stack, email, first_name="Early")
+    first = (await wait_mails(stack, email, 1))[0]
+    state = await enrollment(stack, enrollment_id)
+    not_yet_known = f"<{enrollment_id}.late@ledgerline.example>"
+    del first["Message-ID"]
+    first["Message-ID"] = not_yet_known
+    # answered from a private address: only the thread headers can match it
+    raw = reply_to(first, sender=unique_email("early-private"), date=virtual_now(stack), body="Yes, interested. Can you do Thursday at 10am?")
+    early = await post_reply(stack, raw)
+    assert early["matched"] is False
+
+    now = virtual_now(stack)
+    sent = MessageSent(
+        enrollment_id=enrollment_id, cadence_id=state["cadence_id"], step_index=0, step_id="intro", channel="email",
+        to_address=email, message_id=not_yet_known, subject=str(first["Subject"]), sent_at=now,
+    )
+    await produce(stack, "message.sent", wrap(sent, tenant="acme", source="cadenza/dispatch", time=now).encode(), key=enrollment_id)
+    done = await wait_status(stack, enrollment_id, "exited")
+    assert done["exit_reason"] == "replied_positive"
+    async with client(stack, "classification") as api:
+        reply = (await api.get(f"/v1/replies/{early['reply_id']}")).json()
+    assert reply["matched_by"] == "late_thread"

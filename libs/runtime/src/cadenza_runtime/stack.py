@@ -37,9 +37,10 @@ def migrations_dir(service: str) -> Path:
 def migrate_all(database_url: str) -> None:
     """Bring every service's schema to its newest revision."""
     from cadenza_shared.db.migrations import upgrade
+    from cadenza_shared.settings import asyncpg_url
 
     for service in SERVICES:
-        upgrade(migrations_dir(service), database_url)
+        upgrade(migrations_dir(service), asyncpg_url(database_url))
 
 
 @dataclass
@@ -122,7 +123,7 @@ class Stack:
     @property
     def idempotent_producer(self) -> bool:
         """The embedded broker refuses the idempotent producer; every real Kafka gets it."""
-        return not (self.config.broker == "embedded" and self.config.kafka_bootstrap is None and not os.environ.get("CADENZA_KAFKA_BOOTSTRAP"))
+        return self.config.broker != "embedded" or self.config.kafka_bootstrap is not None
 
     def create_topics(self) -> None:
         from cadenza_shared.kafka.admin import ensure_topics

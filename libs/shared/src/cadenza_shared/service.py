@@ -177,9 +177,13 @@ def create_app(*, title: str, description: str, runtime_factory: Callable[[], Se
     app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
 
     @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        """Liveness: the process is up and serving."""
-        return {"status": "ok"}
+    async def healthz(request: Request) -> JSONResponse:
+        """Liveness: the process serves and none of its background tasks (relay, consumers, loops) has died."""
+        runtime: ServiceRuntime = request.app.state.runtime
+        dead = [t.get_name() for t in runtime._tasks if t.done()]
+        if dead:
+            return JSONResponse({"status": "dead", "stopped_tasks": dead}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", tags=["ops"])
     async def readyz(request: Request) -> JSONResponse:

@@ -16,6 +16,15 @@ from cadenza_shared.clock import Clock, build_clock
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-key", "password"}
 
 
+def asyncpg_url(value: str) -> str:
+    """Accept postgres://, postgresql:// or postgresql+asyncpg:// and return the asyncpg form."""
+    if value.startswith("postgresql://") or value.startswith("postgres://"):
+        value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+    if not value.startswith("postgresql+asyncpg://"):
+        raise ValueError("must be a PostgreSQL URL (postgresql+asyncpg://user@host:port/db)")
+    return value
+
+
 class CommonSettings(BaseSettings):
     """Connection and runtime settings shared by all five services."""
 
@@ -46,11 +55,7 @@ class CommonSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
-        if value.startswith("postgresql://") or value.startswith("postgres://"):
-            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
-        if not value.startswith("postgresql+asyncpg://"):
-            raise ValueError("must be a PostgreSQL URL (postgresql+asyncpg://user@host:port/db)")
-        return value
+        return asyncpg_url(value)
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> "CommonSettings":

@@ -12,3 +12,5 @@ class EnrollmentSettings(BaseSettings):
     default_pause_days: int = Field(default=7, ge=1, le=90, description="Out-of-office pause when no return date is found")
     internal_token: SecretStr = Field(default=SecretStr("dev-internal-token"), description="Shared secret of the internal send-permit API")
     max_upload_bytes: int = 5_000_000
+    handoff_webhook_url: str | None = Field(default=None, description="Where hand-offs are POSTed, signed (unset: event only)")
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -90,3 +90,12 @@ def test_account_rule__pause_exit_or_nothing():
     assert decide_on_account_reply(rule="pause_others").action == "pause"
     assert decide_on_account_reply(rule="exit_others").exit_reason == ExitReason.account_rule
     assert decide_on_account_reply(rule="none").action == "none"
+
+
+def test_smtp_rejection__exits_bounced_and_suppresses():
+    from cadenza_enrollment.domain.state import decide_on_step_failure
+
+    decision = decide_on_step_failure(reason_code="smtp_rejected", status=Status.active)
+    assert decision.exit_reason == ExitReason.bounced and decision.suppress
+    assert decide_on_step_failure(reason_code="task_expired", status=Status.active).action == "none"
+    assert decide_on_step_failure(reason_code="smtp_rejected", status=Status.exited).action == "none"

@@ -114,7 +114,13 @@ class OutboxRelay:
                 update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=datetime.now(UTC))
             )
         RELAYED.labels(self.service).inc(len(rows))
-        PENDING.labels(self.service).set(len(rows) if len(rows) == self.batch_size else 0)
+        if len(rows) < self.batch_size:
+            PENDING.labels(self.service).set(0)
+        else:  # more are waiting: count them (cheap, on the partial index)
+            async with self.session_factory() as session:
+                PENDING.labels(self.service).set(
+                    await session.scalar(select(func.count()).select_from(t).where(t.c.published_at.is_(None))) or 0
+                )
         return len(rows)
 
     async def run(self) -> None:

@@ -114,8 +114,22 @@ class ConsumerRunner:
                 for record in records:
                     if self._stopping.is_set():
                         return
-                    await self.process(record)
-                    await consumer.commit({tp: record.offset + 1})
+                    try:
+                        await self.process(record)
+                        await consumer.commit({tp: record.offset + 1})
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:
+                        # e.g. the dead-letter publish or the commit failed (rebalance, broker away):
+                        # read this record again; the inbox makes the second pass harmless.
+                        log.warning("record not settled, will re-read it", service=self.service, consumer=self.name,
+                                    topic=record.topic, partition=record.partition, offset=record.offset, error=repr(exc))
+                        await asyncio.sleep(1)
+                        try:
+                            consumer.seek(tp, record.offset)
+                        except Exception:  # the partition was revoked: its new owner re-reads it
+                            pass
+                        break
             if batch and self.after_commit:
                 self.after_commit()
 

@@ -18,7 +18,7 @@ def register(runtime: ServiceRuntime, settings: ClassificationSettings) -> None:
     """Index message.sent; classify reply.received (a message that cannot be parsed is dead-lettered)."""
 
     async def sent(envelope, event, session) -> None:
-        await svc.index_sent(session, envelope=envelope, event=event)
+        await svc.index_sent(session, runtime.outbox, envelope=envelope, event=event)
 
     async def received(envelope, event: ReplyReceived, session) -> None:
         try:

@@ -216,7 +216,7 @@ class _HtmlToText:
         if self.href is not None:
             self.link_text.append(text)
         depth, parts = self.lines[-1]
-        if not parts or "".join(parts).endswith(" "):
+        if not parts or parts[-1].endswith(" "):
             text = text.lstrip()
         if text:
             self._emit(text)

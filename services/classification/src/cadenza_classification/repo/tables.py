@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Float, Index, Integer, Table, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, Float, Index, Integer, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from cadenza_shared.service import service_metadata
@@ -47,7 +47,13 @@ replies = Table(
     Column("cadence_id", UUID(as_uuid=True)),
     Column("step_index", Integer),
     Column("matched_by", Text),
+    Column("thread_ids", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("match_address", Text),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
 Index("uq_reply_message_id", replies.c.tenant, replies.c.message_id, unique=True, postgresql_where=replies.c.message_id.is_not(None))
 Index("ix_replies_enrollment", replies.c.enrollment_id)
+Index(
+    "ix_replies_unmatched", replies.c.tenant, replies.c.match_address,
+    postgresql_where=replies.c.enrollment_id.is_(None),
+)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,15 +22,34 @@ from cadenza_classification.domain.rules import Classification, classify
 from cadenza_classification.repo.tables import replies, sent_messages
 
 
-async def index_sent(session: AsyncSession, *, envelope: Envelope, event: MessageSent) -> None:
-    """Remember the Message-ID of every email we sent, to match replies by thread."""
+async def index_sent(session: AsyncSession, outbox: Outbox, *, envelope: Envelope, event: MessageSent) -> int:
+    """Remember the Message-ID of every email we sent; match replies that arrived before it was known.
+
+    Returns how many waiting replies this email matched.
+    """
     if not event.message_id:
-        return
+        return 0
+    message_id = _norm(event.message_id)
+    to_address = (event.to_address or "").lower() or None
     await session.execute(pg_insert(sent_messages).values(
-        message_id=_norm(event.message_id), tenant=envelope.tenant, enrollment_id=event.enrollment_id,
-        cadence_id=event.cadence_id, step_index=event.step_index, to_address=(event.to_address or "").lower() or None,
+        message_id=message_id, tenant=envelope.tenant, enrollment_id=event.enrollment_id,
+        cadence_id=event.cadence_id, step_index=event.step_index, to_address=to_address,
         subject=event.subject, sent_at=event.sent_at,
     ).on_conflict_do_nothing())
+    waiting = (await session.execute(
+        select(replies).where(
+            replies.c.tenant == envelope.tenant, replies.c.enrollment_id.is_(None),
+            or_(replies.c.thread_ids.contains([message_id]), and_(replies.c.match_address == to_address, replies.c.received_at >= event.sent_at)),
+        ).with_for_update()
+    )).all()
+    for reply in waiting:
+        matched_by = "late_thread" if message_id in reply.thread_ids else "late_address"
+        await session.execute(update(replies).where(replies.c.id == reply.id).values(
+            enrollment_id=event.enrollment_id, cadence_id=event.cadence_id, step_index=event.step_index, matched_by=matched_by,
+        ))
+        row = (await session.execute(select(replies).where(replies.c.id == reply.id))).first()
+        await outbox.add(session, _event(dict(row._mapping), None, corrected=False), tenant=envelope.tenant, correlation_id=str(event.enrollment_id))
+    return len(waiting)
 
 
 def _norm(message_id: str) -> str:
@@ -92,6 +111,8 @@ async def ingest(
         referral_name=result.referral_name, enrollment_id=sent.enrollment_id if sent else None,
         cadence_id=sent.cadence_id if sent else None, step_index=sent.step_index if sent else None,
         matched_by=matched_by, received_at=received_at,
+        thread_ids=list(thread_message_ids(msg)),
+        match_address=((msg.dsn.failed_recipient if msg.dsn and msg.dsn.failed_recipient else msg.from_address) or "").lower() or None,
     )
     inserted = (await session.execute(pg_insert(replies).values(**values).on_conflict_do_nothing().returning(replies.c.id))).first()
     if inserted is None:  # the same message arrived concurrently

@@ -108,6 +108,13 @@ def decide_on_reply(
     return Decision("pause", f"{label} reply needs a human", handoff=True)
 
 
+def decide_on_step_failure(*, reason_code: str, status: Status) -> Decision:
+    """A send the receiving server refused for good (SMTP 5xx) is a hard bounce: exit and suppress."""
+    if status != Status.exited and reason_code == "smtp_rejected":
+        return Decision("exit", "the mail server rejected the address", ExitReason.bounced, suppress=True)
+    return NONE
+
+
 def decide_on_account_reply(*, rule: str) -> Decision:
     """What a positive reply from one contact does to the other contacts of the same account."""
     if rule == "exit_others":

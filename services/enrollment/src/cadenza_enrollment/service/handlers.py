@@ -24,7 +24,9 @@ from cadenza_shared.envelope import Envelope
 from cadenza_shared.errors import Conflict, InvalidInput, NotFound
 
 from cadenza_enrollment.domain.prospects import ProspectIn
-from cadenza_enrollment.domain.state import Decision, Status, check_transition, decide_on_account_reply, decide_on_reply
+from cadenza_enrollment.domain.state import (
+    Decision, Status, check_transition, decide_on_account_reply, decide_on_reply, decide_on_step_failure,
+)
 from cadenza_enrollment.repo.tables import cadences, enrollments, history, prospects, send_permits, suppressions
 
 
@@ -283,9 +285,9 @@ async def on_reply_classified(session: AsyncSession, outbox: Outbox, *, envelope
     await apply_decision(session, outbox, row=row, decision=decision, now=now, cause=envelope, reply=event)
 
 
-async def on_step_result(session: AsyncSession, *, envelope: Envelope, event: MessageSent | MessageFailed, now: datetime) -> None:
-    """Record a performed (or failed) step in the enrollment's history."""
-    row = (await session.execute(select(enrollments.c.id, enrollments.c.steps_done).where(enrollments.c.id == event.enrollment_id).with_for_update())).first()
+async def on_step_result(session: AsyncSession, outbox: Outbox, *, envelope: Envelope, event: MessageSent | MessageFailed, now: datetime) -> None:
+    """Record a performed (or failed) step in the enrollment's history; a rejected address ends it."""
+    row = (await session.execute(select(enrollments).where(enrollments.c.id == event.enrollment_id).with_for_update())).first()
     if row is None:
         raise NotFound("enrollment", str(event.enrollment_id))
     if isinstance(event, MessageSent):
@@ -297,6 +299,10 @@ async def on_step_result(session: AsyncSession, *, envelope: Envelope, event: Me
     await session.execute(update(enrollments).where(enrollments.c.id == row.id).values(
         steps_done=func.greatest(enrollments.c.steps_done, event.step_index + 1), updated_at=now,
     ))
+    if isinstance(event, MessageFailed):
+        decision = decide_on_step_failure(reason_code=event.reason_code, status=Status(row.status))
+        if decision.action != "none":
+            await apply_decision(session, outbox, row=row, decision=decision, now=now, cause=envelope)
 
 
 async def on_cadence_ended(session: AsyncSession, outbox: Outbox, *, envelope: Envelope, event: CadenceEnded, now: datetime) -> None:
