@@ -16,7 +16,7 @@ from rich.table import Table
 from cadenza_runtime.stack import DEFAULT_PORTS, SERVICES, Stack, StackConfig, migrate_all
 
 app = typer.Typer(help="Cadenza: event-driven sales cadence engine (local runtime).", no_args_is_help=True)
-console = Console()
+console = Console(width=None if Console().is_terminal else 160)
 
 
 @app.command()

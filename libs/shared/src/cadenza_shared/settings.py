@@ -25,6 +25,17 @@ def asyncpg_url(value: str) -> str:
     return value
 
 
+def refuse_placeholder_in_production(name: str, value: SecretStr) -> SecretStr:
+    """Service settings call this for their secrets: a dev default must not reach production."""
+    import os
+
+    if os.environ.get("CADENZA_ENVIRONMENT", "development") == "production":
+        secret = value.get_secret_value()
+        if secret.lower() in PLACEHOLDER_SECRETS or secret.startswith("dev-"):
+            raise ValueError(f"{name}: a placeholder secret is not allowed in production")
+    return value
+
+
 class CommonSettings(BaseSettings):
     """Connection and runtime settings shared by all five services."""
 

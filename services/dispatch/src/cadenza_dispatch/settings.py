@@ -7,6 +7,8 @@ from email.utils import parseaddr
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cadenza_shared.settings import refuse_placeholder_in_production
+
 
 class DispatchSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CADENZA_DISPATCH_", extra="ignore")
@@ -45,3 +47,8 @@ class DispatchSettings(BaseSettings):
     def sender_address(self) -> str:
         """The bare envelope sender (MAIL FROM), e.g. alex.morgan@ledgerline.example."""
         return parseaddr(self.from_address)[1]
+
+    @field_validator("internal_token")
+    @classmethod
+    def _no_dev_token_in_production(cls, value: SecretStr) -> SecretStr:
+        return refuse_placeholder_in_production("internal_token", value)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cadenza_shared.settings import refuse_placeholder_in_production
 
 
 class EnrollmentSettings(BaseSettings):
@@ -14,3 +16,8 @@ class EnrollmentSettings(BaseSettings):
     max_upload_bytes: int = 5_000_000
     handoff_webhook_url: str | None = Field(default=None, description="Where hand-offs are POSTed, signed (unset: event only)")
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("internal_token")
+    @classmethod
+    def _no_dev_token_in_production(cls, value: SecretStr) -> SecretStr:
+        return refuse_placeholder_in_production("internal_token", value)
