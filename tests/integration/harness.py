@@ -141,11 +141,13 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float
 
 
 async def wait_until_virtual(stack: Stack, instant: datetime) -> None:
-    """Wait (bounded by the scale) until the virtual clock passes `instant`."""
+    """Wait (bounded) until the virtual clock passes `instant`."""
     clock = clock_of(stack)
-    remaining = clock.real_seconds((instant - clock.now()).total_seconds())
-    if remaining > 0:
-        await asyncio.sleep(remaining)
+
+    async def passed() -> bool:
+        return clock.now() >= instant
+
+    await eventually(passed, timeout=60 + clock.real_seconds((instant - clock.now()).total_seconds()), what=f"virtual time {instant}")
 
 
 def mails_to(stack: Stack, address: str) -> list[EmailMessage]:

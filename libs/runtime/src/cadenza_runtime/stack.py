@@ -58,6 +58,7 @@ class StackConfig:
     clock_mode: str = "real"
     clock_factor: float = 1.0
     clock_start: datetime | None = None
+    clock_grace_seconds: float = 25.0
     topic_prefix: str = ""
     api_keys: str = "acme:dev-key-acme,globex:dev-key-globex"
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -204,8 +205,8 @@ class Stack:
             self.create_topics()
             self.migrate()
             self.start_smtp()
-            # the scaled clock starts when the services do, not while the database initialises
-            self.clock_anchor = time.time()
+            # a scaled clock stands still until every service is up, so day 1 is whole
+            self.clock_anchor = time.time() + (self.config.clock_grace_seconds if self.config.clock_mode == "scaled" else 0)
             for service in SERVICES:
                 self.start_service(service)
             for service in SERVICES:

@@ -38,14 +38,19 @@ class RealClock:
 
 @dataclass
 class ScaledClock:
-    """Virtual time that runs `factor` times faster than real time from `virtual_start`."""
+    """Virtual time that runs `factor` times faster than real time from `virtual_start`.
+
+    Before the real `anchor` instant the clock stands still at `virtual_start`, so a runner can
+    spawn every process with one anchor slightly in the future and have day 1 begin only once
+    they are all up.
+    """
 
     virtual_start: datetime
     factor: float
     anchor: float = field(default_factory=time.time)
 
     def now(self) -> datetime:
-        elapsed = (time.time() - self.anchor) * self.factor
+        elapsed = max(0.0, time.time() - self.anchor) * self.factor
         return self.virtual_start + timedelta(seconds=elapsed)
 
     async def sleep(self, seconds: float) -> None:

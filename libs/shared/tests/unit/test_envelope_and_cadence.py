@@ -98,3 +98,8 @@ async def test_fixed_clock__moves_only_when_told():
     clock = FixedClock(current=NOW)
     await clock.sleep(60)
     assert (clock.now() - NOW).total_seconds() == 60
+
+
+def test_scaled_clock_before_its_anchor__stands_still_at_the_start():
+    clock = ScaledClock(virtual_start=NOW, factor=8640, anchor=time.time() + 60)
+    assert clock.now() == NOW

@@ -95,7 +95,7 @@ class ParsedMessage:
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MSGID = re.compile(r"<\s*([^<>\s]{1,998})\s*>")
-_BARE_MSGID = re.compile(r"[^<>\s,;\"()]{1,900}@[^<>\s,;\"()]{1,250}")
+_MAX_HEADER_CHARS = 16_000  # longer header values are cut before decoding (bounds the work)
 
 
 def _fix_surrogates(value: str) -> str:
@@ -130,7 +130,7 @@ def decode_header_value(value: object) -> str:
         return ""
     if isinstance(value, Header):
         value = str(value)
-    text = _fix_surrogates(_FOLD.sub(" ", str(value)))
+    text = _fix_surrogates(_FOLD.sub(" ", str(value)[:_MAX_HEADER_CHARS]))
     if "=?" in text:
         try:
             pieces = decode_header(text)
@@ -172,11 +172,14 @@ def normalise_message_id(value: str | None) -> str | None:
 def _message_ids(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
-    value = _FOLD.sub(" ", _fix_surrogates(str(value)))
+    value = _FOLD.sub(" ", _fix_surrogates(str(value)[:_MAX_HEADER_CHARS]))
     found = [f"<{m}>" for m in _MSGID.findall(value)]
     if not found:
         # no angle brackets: accept bare id-left@id-right tokens
-        found = [f"<{m.strip('.')}>" for m in _BARE_MSGID.findall(value)]
+        for token in re.split(r"[\s,;\"()<>]+", value):
+            token = token.strip(".")
+            if 3 <= len(token) <= 998 and "@" in token[1:-1]:
+                found.append(f"<{token}>")
     seen: set[str] = set()
     out: list[str] = []
     for mid in found:
@@ -189,7 +192,7 @@ def _message_ids(value: str | None) -> tuple[str, ...]:
 def _addresses(value: str | None) -> list[tuple[str | None, str]]:
     if not value:
         return []
-    value = _fix_surrogates(_FOLD.sub(" ", value))
+    value = _fix_surrogates(_FOLD.sub(" ", value[: 4 * _MAX_HEADER_CHARS]))
     try:
         pairs = getaddresses([value])
     except Exception:  # noqa: BLE001 - getaddresses is lenient, but be safe
@@ -571,7 +574,7 @@ def _heuristic_dsn(
     # the diagnostic line: where the status / SMTP reply code appears
     diagnostic = None
     scan = body[:50000]
-    m = re.search(r"said:\s*(.{0,400}?)(?:\n\s*\n|$)", scan, re.IGNORECASE | re.DOTALL)
+    m = re.search(r"said:[ \t\n]{0,20}(.{0,400}?)(?:\n[ \t]*\n|$)", scan, re.IGNORECASE | re.DOTALL)
     if m:
         diagnostic = " ".join(m.group(1).split())
     if not diagnostic:

@@ -246,37 +246,37 @@ def _tokenize(html: str, sink: _HtmlToText) -> None:
     megabyte of ``"<"``; mail bodies are untrusted, so this one only ever moves forward.
     """
     lower = html.lower()
-    pos = 0
+    pos = 0  # next character to look at
+    text_start = 0  # start of pending text (literal "<" characters stay in it)
     n = len(html)
     while pos < n:
         lt = html.find("<", pos)
         if lt < 0:
-            sink.handle_data(unescape(html[pos:]))
-            return
-        if lt > pos:
-            sink.handle_data(unescape(html[pos:lt]))
+            break
+        nxt = html[lt + 1: lt + 2]
+        if not (nxt.isalpha() or nxt in ("!", "?") or (nxt == "/" and html[lt + 2: lt + 3].isalpha())):
+            pos = lt + 1  # a literal "<": part of the text
+            continue
+        if lt > text_start:
+            sink.handle_data(unescape(html[text_start:lt]))
+        text_start = n  # whatever happens below, the pending text has been flushed
         if html.startswith("<!--", lt):
             end = html.find("-->", lt + 4)
             if end < 0:
                 return  # unterminated comment swallows the rest
-            pos = end + 3
+            pos = text_start = end + 3
             continue
-        nxt = html[lt + 1: lt + 2]
         if nxt in ("!", "?"):  # doctype, CDATA, processing instruction
             end = html.find(">", lt + 2)
             if end < 0:
                 return
-            pos = end + 1
-            continue
-        if not (nxt.isalpha() or (nxt == "/" and html[lt + 2: lt + 3].isalpha())):
-            sink.handle_data("<")  # a literal "<"
-            pos = lt + 1
+            pos = text_start = end + 1
             continue
         end = html.find(">", lt + 1)
         if end < 0:
             return  # unterminated tag: drop the rest
         tag_text = html[lt: end + 1]
-        pos = end + 1
+        pos = text_start = end + 1
         m = _TAG_NAME.match(tag_text)
         if not m:
             continue
@@ -303,8 +303,10 @@ def _tokenize(html: str, sink: _HtmlToText) -> None:
             if name in ("textarea", "xmp"):
                 sink.handle_data(unescape(html[pos:close]))
             gt = html.find(">", close)
-            pos = n if gt < 0 else gt + 1
+            pos = text_start = n if gt < 0 else gt + 1
             sink.handle_endtag(name)
+    if text_start < n:
+        sink.handle_data(unescape(html[text_start:]))
 
 
 def html_to_text(html: str) -> str:
@@ -385,6 +387,9 @@ _VALEDICTION = re.compile(
     re.IGNORECASE,
 )
 _MAX_SIGNATURE_LINES = 10
+# Only the beginning of a body is searched for the new text: replies put it on top,
+# and it bounds the work on hostile multi-megabyte bodies.
+MAX_NEW_TEXT_SCAN = 200_000
 
 
 def _is_attribution(lines: list[str], i: int) -> int:
@@ -498,7 +503,7 @@ def extract_new_text(text: str, sender_name: str | None = None) -> str:
     followed by at most a few short lines; a last short paragraph that starts with
     ``sender_name``, e.g. "Alex Keller / Head of Operations").
     """
-    lines = normalise_newlines(text).split("\n")
+    lines = normalise_newlines(text[:MAX_NEW_TEXT_SCAN]).split("\n")
     kept: list[str] = []
     i = 0
     n = len(lines)
