@@ -62,7 +62,6 @@ DOMINANT_ZONE: dict[str, str] = {
     "BR": "America/Sao_Paulo",
     "CL": "America/Santiago",
     "CN": "Asia/Shanghai",
-    "CY": "Asia/Nicosia",
     "EC": "America/Guayaquil",
     "ES": "Europe/Madrid",
     "ID": "Asia/Jakarta",

@@ -200,14 +200,25 @@ _RETURN_CUES: tuple[tuple[re.Pattern[str], str, int], ...] = tuple(
 )
 
 
+_MAX_OOO_SCAN = 5_000  # an auto-reply states its return date near the top
+_MAX_TRIES_PER_CUE = 6
+
+
 def find_return_date(text: str, base: datetime) -> DateHit | None:
-    """Return date of an out-of-office message, or None."""
-    text = text.replace("\u2019", "'").replace("\u00a0", " ")[:20_000]
+    """Return date of an out-of-office message, or None.
+
+    Explicit return cues ("back on", "zurück am", "de retour le") beat "until"
+    cues; among equals the earliest in the text wins.  Only the first 5,000
+    characters and the first few occurrences of each cue are tried.
+    """
+    text = text[:_MAX_OOO_SCAN].replace("\u2019", "'").replace("\u00a0", " ")
     best: tuple[int, int, DateHit] | None = None
     for pattern, lang, rank in _RETURN_CUES:
         if best is not None and rank > best[0]:
             continue
-        for m in pattern.finditer(text):
+        for tries, m in enumerate(pattern.finditer(text)):
+            if tries >= _MAX_TRIES_PER_CUE:
+                break
             if best is not None and (rank, m.start()) >= (best[0], best[1]):
                 break
             parsed = _parse_phrase(text[m.end(): m.end() + 100], lang, base)

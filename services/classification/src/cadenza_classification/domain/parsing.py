@@ -611,15 +611,27 @@ def _heuristic_dsn(
 # --------------------------------------------------------------------------- #
 
 
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
 def parse_message(
-    raw: bytes, *, max_bytes: int = 5_000_000, max_parts: int = 200, max_depth: int = 10
+    raw: bytes,
+    *,
+    max_bytes: int = 5_000_000,
+    max_parts: int = 200,
+    max_depth: int = 10,
+    max_lines: int = 250_000,
+    max_header_lines: int = 10_000,
 ) -> ParsedMessage:
     """Parse one raw RFC 5322 message.
 
     Raises :class:`MalformedMessage` (``.field`` says what): ``raw`` for empty or
-    oversized input, ``mime`` for too many / too deeply nested parts, ``body``
-    for a body that cannot be decoded at all, ``from`` when there is no usable
-    From and the message is not a bounce.
+    oversized input (``max_bytes``, or more than ``max_lines`` lines - 5 MB of
+    normal mail is well under 100k lines, and the standard-library parser costs
+    a few microseconds per line), ``headers`` for more than ``max_header_lines``
+    header lines, ``mime`` for too many / too deeply nested parts, ``body`` for
+    a body that cannot be decoded at all, ``from`` when there is no usable From
+    and the message is not a bounce.
     """
     if isinstance(raw, str):
         raise TypeError("parse_message() expects bytes, not str")
@@ -628,6 +640,12 @@ def parse_message(
         raise MalformedMessage("raw", "empty input")
     if len(raw) > max_bytes:
         raise MalformedMessage("raw", f"{len(raw)} bytes exceeds max_bytes={max_bytes}")
+    if raw.count(b"\n") > max_lines:
+        raise MalformedMessage("raw", f"more than max_lines={max_lines} lines")
+    header_end = _HEADER_END.search(raw)
+    header_block = raw[: header_end.start()] if header_end else raw
+    if header_block.count(b"\n") > max_header_lines:
+        raise MalformedMessage("headers", f"more than max_header_lines={max_header_lines} header lines")
     # Every multipart declares a boundary: more declarations than allowed parts is
     # rejected before the (recursive) standard-library parser sees the input.
     if len(_BOUNDARY.findall(raw)) > max_parts:

@@ -567,6 +567,9 @@ def classify(
     # 5. wrong person / referral ---------------------------------------------------
     wrong = _first_match(_WRONG_PERSON, folded)
     cue = _first_match(_REFERRAL_CUE, folded)
+    if cue and not wrong and _unnegated(_POSITIVE, folded):
+        # "yes, let's meet, and please include Kevin": interest with a colleague cc'd is positive
+        cue = None
     if wrong or cue:
         email, name, ref_evidence = _referral_contact(msg, text, folded, bool(cue))
         evidence = []

@@ -236,6 +236,7 @@ class _HtmlToText:
 
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9:_-]{0,40})")
 _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+_CONSTRUCT_START = re.compile(r"<(?:[a-zA-Z!?]|/[a-zA-Z])")
 _RAW_TEXT_TAGS = ("script", "style", "title", "textarea", "xmp")
 
 
@@ -250,13 +251,11 @@ def _tokenize(html: str, sink: _HtmlToText) -> None:
     text_start = 0  # start of pending text (literal "<" characters stay in it)
     n = len(html)
     while pos < n:
-        lt = html.find("<", pos)
-        if lt < 0:
+        found = _CONSTRUCT_START.search(html, pos)  # a "<" not followed by these is literal text
+        if found is None:
             break
+        lt = found.start()
         nxt = html[lt + 1: lt + 2]
-        if not (nxt.isalpha() or nxt in ("!", "?") or (nxt == "/" and html[lt + 2: lt + 3].isalpha())):
-            pos = lt + 1  # a literal "<": part of the text
-            continue
         if lt > text_start:
             sink.handle_data(unescape(html[text_start:lt]))
         text_start = n  # whatever happens below, the pending text has been flushed
