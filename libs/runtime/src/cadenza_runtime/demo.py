@@ -109,7 +109,9 @@ def run_demo(*, workdir: Path, seconds_per_day: float, broker: str, start: datet
                         outcome = "connected" if open_task["channel"] == "phone" else "done"
                         if api["dispatch"].post(f"/v1/tasks/{open_task['id']}/complete", json={"outcome": outcome}).status_code == 200:
                             completed_tasks += 1
-                if rows and states["exited"] == len(rows):
+                # done when nothing will move by itself: every enrollment exited or paused for a human
+                waiting_for_clock = sum(1 for r in rows if r["status"] == "active" or (r["status"] == "paused" and r["paused_until"]))
+                if rows and waiting_for_clock == 0:
                     progress.update(task, completed=expected_days)
                     break
                 if elapsed_days > 60:
@@ -134,11 +136,12 @@ def _report(console: Console, api: dict[str, httpx.Client], *, rows: list[dict],
     paths = Table(title="Each prospect's path (multichannel-18d)")
     for column in ("prospect", "company", "tz", "steps done", "exit reason"):
         paths.add_column(column)
-    for row in sorted(rows, key=lambda r: (r["exit_reason"] or "", r["email"])):
+    for row in sorted(rows, key=lambda r: (r["exit_reason"] or r["status"], r["email"])):
         detail = api["enrollment"].get(f"/v1/enrollments/{row['id']}").json()
         kinds = [h["kind"] for h in detail["history"]]
         extra = " (paused, resumed)" if "resumed" in kinds else ""
-        paths.add_row(row["email"], row["company"] or "", row["timezone"], str(row["steps_done"]), f"{row['exit_reason']}{extra}")
+        outcome = row["exit_reason"] or f"{row['status']} (waiting for a human)"
+        paths.add_row(row["email"], row["company"] or "", row["timezone"], str(row["steps_done"]), f"{outcome}{extra}")
     console.print(paths)
 
     metrics = api["metrics"].get(f"/v1/cadences/{OUTBOUND}/metrics").json()

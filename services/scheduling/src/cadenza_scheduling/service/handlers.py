@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from prometheus_client import Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,16 +21,32 @@ from cadenza_shared.db.outbox import Outbox
 from cadenza_shared.envelope import Envelope
 from cadenza_shared.errors import NotFound, RetryableError
 
-from cadenza_scheduling.domain.cadence_rules import rules_for, timing_for
-from cadenza_scheduling.domain.timing import DueTime, due_time, next_window_opening, plan_anchor
+from cadenza_scheduling.domain.cadence_rules import (
+    Planned,
+    calendar_for,
+    end_due,
+    first_step_anchor,
+    holiday_subdivision,
+    project,
+    region_of,
+    resume_shift,
+    step_due,
+)
+from cadenza_scheduling.domain.timing import CalendarRules, DueTime
+from cadenza_scheduling.repo.outbox_batch import add_many
 from cadenza_scheduling.repo.tables import cadences, plans, timers
 
 LATENESS = Histogram(
     "cadenza_timer_lateness_seconds", "Fired instant minus due instant (virtual seconds under a scaled clock)",
     buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600),
 )
-PENDING = Gauge("cadenza_timers_pending", "Timers waiting to fire")
-OVERDUE = Gauge("cadenza_timers_overdue", "Pending timers whose due instant has passed")
+PENDING = Gauge("cadenza_timers_pending", "Timers waiting to fire (whole database: every replica reports the same value)")
+OVERDUE = Gauge("cadenza_timers_overdue", "Pending timers whose due instant has passed (whole database)")
+FIRED = Counter("cadenza_timers_fired_total", "Timers this process fired", ["kind"])
+
+#: Cadence versions never change (an edit is a new cadence_id), so parsed specs are kept per process.
+_SPEC_CACHE: OrderedDict[UUID, CadenceSpec] = OrderedDict()
+_SPEC_CACHE_SIZE = 1024
 
 
 async def on_cadence_published(session: AsyncSession, *, envelope: Envelope, event: CadencePublished) -> None:
@@ -40,53 +57,76 @@ async def on_cadence_published(session: AsyncSession, *, envelope: Envelope, eve
     ).on_conflict_do_nothing())
 
 
+async def _specs(session: AsyncSession, cadence_ids: set[UUID]) -> dict[UUID, CadenceSpec]:
+    """Parsed definitions of these cadence versions, read in one query for those not cached."""
+    found = {cid: _SPEC_CACHE[cid] for cid in cadence_ids if cid in _SPEC_CACHE}
+    missing = cadence_ids - found.keys()
+    if missing:
+        rows = (await session.execute(
+            select(cadences.c.cadence_id, cadences.c.definition).where(cadences.c.cadence_id.in_(missing))
+        )).all()
+        for cid, definition in rows:
+            spec = CadenceSpec.model_validate(definition)
+            found[cid] = spec
+            _SPEC_CACHE[cid] = spec
+            while len(_SPEC_CACHE) > _SPEC_CACHE_SIZE:
+                _SPEC_CACHE.popitem(last=False)
+    absent = cadence_ids - found.keys()
+    if absent:
+        raise RetryableError(f"cadence {sorted(absent)[0]} not known yet (cadence.definitions not consumed so far)")
+    return found
+
+
 async def _spec(session: AsyncSession, cadence_id: UUID) -> CadenceSpec:
-    definition = await session.scalar(select(cadences.c.definition).where(cadences.c.cadence_id == cadence_id))
-    if definition is None:
-        raise RetryableError(f"cadence {cadence_id} not known yet (cadence.definitions not consumed so far)")
-    return CadenceSpec.model_validate(definition)
+    return (await _specs(session, {cadence_id}))[cadence_id]
+
+
+def _calendar(spec: CadenceSpec, plan: Any) -> tuple[CalendarRules, tuple[str, ...]]:
+    return calendar_for(spec, timezone=plan.timezone, country=plan.country, subdivision=plan.subdivision)
 
 
 async def _schedule(
     session: AsyncSession, *, plan: Any, spec: CadenceSpec, step_index: int, now: datetime, anchor: datetime,
     previous_at: datetime | None,
 ) -> DueTime:
-    """Insert the live timer of `step_index` (or the end-of-cadence timer past the last step)."""
-    rules = rules_for(spec, timezone=plan.timezone, country=plan.country)
+    """Insert the live timer of `step_index` (or the end-of-cadence timer past the last step).
+
+    Planning step 0 also fixes day 1 of the plan (`anchor_at`): a first step pushed to a later
+    day (late enrollment, weekend, holiday, a pause) moves every later `day: N` step with it.
+    """
+    rules, notes = _calendar(spec, plan)
     if step_index >= len(spec.steps):
-        base = previous_at or now
-        due = next_window_opening(max(now, base + timedelta(days=spec.on_completion.exit_after_days)), rules)
+        due = end_due(spec, rules, previous_at=previous_at, now=now)
         kind = "end"
     else:
-        due = due_time(
-            timing=timing_for(spec.steps[step_index]), rules=rules, enrolled_at=anchor, previous_at=previous_at,
-            not_before=now, seed=str(plan.enrollment_id),
-        )
+        due = step_due(spec, rules, step_index=step_index, enrollment_id=plan.enrollment_id, anchor=anchor, previous_at=previous_at, now=now)
         kind = "step"
     await session.execute(pg_insert(timers).values(
         id=uuid.uuid4(), tenant=plan.tenant, enrollment_id=plan.enrollment_id, kind=kind, step_index=step_index,
-        due_at=due.at, status="pending", reasons=list(due.reasons), created_at=now,
+        due_at=due.at, status="pending", reasons=[*notes, *due.reasons], created_at=now,
     ).on_conflict_do_nothing())
+    if step_index == 0:
+        shifted = first_step_anchor(spec, rules, due=due, anchor=anchor)
+        if shifted != plan.anchor_at:
+            await session.execute(update(plans).where(plans.c.enrollment_id == plan.enrollment_id).values(anchor_at=shifted))
     return due
 
 
 async def on_enrollment_started(session: AsyncSession, *, envelope: Envelope, event: EnrollmentStarted, now: datetime) -> None:
     """Plan the first step of a new enrollment."""
     spec = await _spec(session, event.cadence_id)
+    prospect = event.prospect
     values = dict(
         enrollment_id=event.enrollment_id, tenant=envelope.tenant, cadence_id=event.cadence_id,
-        timezone=event.prospect.timezone, country=event.prospect.country, status="active",
-        anchor_at=event.enrolled_at, next_step_index=0,
+        timezone=prospect.timezone, timezone_source=prospect.timezone_source, country=prospect.country,
+        subdivision=holiday_subdivision(prospect.country, region_of(prospect.fields)),
+        status="active", anchor_at=event.enrolled_at, next_step_index=0,
     )
     inserted = (await session.execute(pg_insert(plans).values(**values).on_conflict_do_nothing().returning(plans.c.enrollment_id))).first()
     if inserted is None:
         return
     plan = (await session.execute(select(plans).where(plans.c.enrollment_id == event.enrollment_id))).first()
-    due = await _schedule(session, plan=plan, spec=spec, step_index=0, now=max(now, event.enrolled_at), anchor=event.enrolled_at, previous_at=None)
-    rules = rules_for(spec, timezone=plan.timezone, country=plan.country)
-    anchor = plan_anchor(first=timing_for(spec.steps[0]), first_due=due, rules=rules, enrolled_at=event.enrolled_at)
-    if anchor != event.enrolled_at:
-        await session.execute(update(plans).where(plans.c.enrollment_id == event.enrollment_id).values(anchor_at=anchor))
+    await _schedule(session, plan=plan, spec=spec, step_index=0, now=max(now, event.enrolled_at), anchor=event.enrolled_at, previous_at=None)
 
 
 async def on_step_resolved(session: AsyncSession, *, event: MessageSent | MessageFailed, now: datetime) -> None:
@@ -116,20 +156,21 @@ async def on_paused(session: AsyncSession, *, event: EnrollmentPaused) -> None:
 
 
 async def on_resumed(session: AsyncSession, *, event: EnrollmentResumed, now: datetime) -> None:
-    """Continue with the next step at its spacing: the plan's day 1 moves by the length of the pause."""
+    """Continue with the next step at its spacing: day 1 and the last step move by the pause (`resume_shift`)."""
     plan = (await session.execute(select(plans).where(plans.c.enrollment_id == event.enrollment_id).with_for_update())).first()
     if plan is None:
         raise RetryableError(f"no plan for enrollment {event.enrollment_id} yet")
     if plan.status != "paused":
         return
-    paused_for = max(timedelta(0), event.resumed_at - (plan.paused_at or event.resumed_at))
-    anchor = plan.anchor_at + paused_for
-    previous_at = plan.last_step_at + paused_for if plan.last_step_at else None
+    anchor, previous_at = resume_shift(
+        anchor=plan.anchor_at, last_step_at=plan.last_step_at, paused_at=plan.paused_at, resumed_at=event.resumed_at,
+    )
     await session.execute(update(plans).where(plans.c.enrollment_id == plan.enrollment_id).values(
         status="active", paused_at=None, anchor_at=anchor, version=plans.c.version + 1,
     ))
     spec = await _spec(session, plan.cadence_id)
     await _cancel_pending(session, plan.enrollment_id)
+    plan = (await session.execute(select(plans).where(plans.c.enrollment_id == event.enrollment_id))).first()
     await _schedule(session, plan=plan, spec=spec, step_index=plan.next_step_index, now=max(now, event.resumed_at), anchor=anchor, previous_at=previous_at)
 
 
@@ -144,20 +185,35 @@ async def _cancel_pending(session: AsyncSession, enrollment_id: UUID) -> None:
 
 
 async def fire_due_timers(session: AsyncSession, outbox: Outbox, *, now: datetime, limit: int) -> int:
-    """Fire every due timer once: SKIP LOCKED lets several replicas share the work without doubles."""
-    rows = (await session.execute(
-        select(timers, plans.c.cadence_id)
+    """Fire up to `limit` due timers, each exactly once, in the caller's transaction.
+
+    One statement claims and marks them (`FOR UPDATE OF timers SKIP LOCKED` in a materialized
+    CTE, then `UPDATE ... RETURNING`), so several replicas share the due timers without ever
+    taking the same row; one more inserts every `StepDue`/`CadenceEnded` (event id
+    `timer-<timer id>`) into the outbox. Both commit together or not at all.
+    """
+    picked = (
+        select(timers.c.id, plans.c.cadence_id)
         .join(plans, plans.c.enrollment_id == timers.c.enrollment_id)
         .where(timers.c.status == "pending", timers.c.due_at <= now)
-        .order_by(timers.c.due_at).limit(limit)
+        .order_by(timers.c.due_at)
+        .limit(limit)
         .with_for_update(of=timers, skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED")
+    )
+    rows = (await session.execute(
+        update(timers).where(timers.c.id == picked.c.id).values(status="fired", fired_at=now).returning(
+            timers.c.id, timers.c.tenant, timers.c.enrollment_id, timers.c.kind, timers.c.step_index, timers.c.due_at,
+            picked.c.cadence_id,
+        )
     )).all()
     if not rows:
         return 0
-    specs: dict[UUID, CadenceSpec] = {}
+    rows.sort(key=lambda r: (r.due_at, r.id))
+    specs = await _specs(session, {r.cadence_id for r in rows})
+    events = []
     for row in rows:
-        if row.cadence_id not in specs:
-            specs[row.cadence_id] = await _spec(session, row.cadence_id)
         spec = specs[row.cadence_id]
         if row.kind == "end":
             event: StepDue | CadenceEnded = CadenceEnded(
@@ -169,9 +225,11 @@ async def fire_due_timers(session: AsyncSession, outbox: Outbox, *, now: datetim
                 enrollment_id=row.enrollment_id, cadence_id=row.cadence_id, step_index=row.step_index, step_id=step.id,
                 channel=step.channel, due_at=row.due_at, fired_at=now, timer_id=row.id,
             )
-        await outbox.add(session, event, tenant=row.tenant, correlation_id=str(row.enrollment_id), event_id=f"timer-{row.id}")
+        events.append((event, row.tenant, str(row.enrollment_id), f"timer-{row.id}"))
+    await add_many(session, outbox, events)
+    for row in rows:
         LATENESS.observe(max(0.0, (now - row.due_at).total_seconds()))
-    await session.execute(update(timers).where(timers.c.id.in_([r.id for r in rows])).values(status="fired", fired_at=now))
+        FIRED.labels(row.kind).inc()
     return len(rows)
 
 
@@ -181,29 +239,91 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
 
 
 async def refresh_gauges(session: AsyncSession, *, now: datetime) -> None:
-    """Pending and overdue timer counts for /metrics."""
-    row = (await session.execute(select(
-        func.count().filter(timers.c.status == "pending"),
-        func.count().filter(timers.c.status == "pending", timers.c.due_at <= now),
-    ))).one()
+    """Pending and overdue timer counts for /metrics (an index-only scan of the pending index)."""
+    row = (await session.execute(
+        select(func.count(), func.count().filter(timers.c.due_at <= now)).where(timers.c.status == "pending")
+    )).one()
     PENDING.set(row[0])
     OVERDUE.set(row[1])
 
 
-async def upcoming(session: AsyncSession, *, tenant: str, enrollment_id: UUID) -> dict:
-    """The plan and timers of one enrollment, with each due instant in UTC and local time and its reasons."""
+# --------------------------------------------------------------------------------------------- #
+# Explaining the schedule
+# --------------------------------------------------------------------------------------------- #
+
+
+def _when(at: datetime, rules: CalendarRules) -> dict[str, Any]:
+    local = at.astimezone(rules.zone)
+    return {
+        "due_at": at,
+        "due_local": local.isoformat(),
+        "due_local_display": f"{local:%a %Y-%m-%d %H:%M} {local.tzname()}",
+    }
+
+
+def _projected(item: Planned, notes: tuple[str, ...], rules: CalendarRules) -> dict[str, Any]:
+    return {
+        "kind": item.kind, "step_index": item.step_index, "step_id": item.step_id, "channel": item.channel,
+        "status": "projected", "projected": True, **_when(item.due.at, rules), "reasons": [*notes, *item.due.reasons],
+    }
+
+
+async def upcoming(session: AsyncSession, *, tenant: str, enrollment_id: UUID, now: datetime) -> dict:
+    """The plan of one enrollment: its timers so far, and every remaining step with its due time.
+
+    `timers` are the rows already created. `upcoming` is the rest of the cadence: the live timer
+    (`projected: false`) and then each remaining step and the end, computed with the same pure
+    functions the timers will be computed with, assuming each step is performed when due
+    (`projected: true`). A paused plan is projected as if resumed now. Every item gives its due
+    instant in UTC and in the prospect's local time, and the rules that moved it.
+    """
     plan = (await session.execute(select(plans).where(plans.c.enrollment_id == enrollment_id, plans.c.tenant == tenant))).first()
     if plan is None:
         raise NotFound("enrollment", str(enrollment_id))
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(plan.timezone)
+    spec = await _spec(session, plan.cadence_id)
+    rules, notes = _calendar(spec, plan)
     rows = (await session.execute(select(timers).where(timers.c.enrollment_id == enrollment_id).order_by(timers.c.created_at))).all()
+    steps = spec.steps
+
+    def step_fields(kind: str, index: int) -> dict[str, Any]:
+        if kind == "step" and index < len(steps):
+            return {"step_id": steps[index].id, "channel": steps[index].channel.value}
+        return {"step_id": None, "channel": None}
+
+    items: list[dict[str, Any]] = []
+    note: str | None = None
+    if plan.status == "exited":
+        note = "the enrollment has exited: nothing more is planned"
+    else:
+        anchor, previous, from_index = plan.anchor_at, plan.last_step_at, plan.next_step_index
+        if plan.status == "paused":
+            anchor, previous = resume_shift(anchor=anchor, last_step_at=previous, paused_at=plan.paused_at, resumed_at=now)
+            note = "paused: the remaining steps are projected as if the enrollment resumed now"
+        live = next((r for r in reversed(rows) if r.status == "pending"), None)
+        in_flight = next((r for r in reversed(rows) if r.status == "fired" and r.kind == "step" and r.step_index == plan.next_step_index), None)
+        if live is not None:
+            items.append({
+                "kind": live.kind, "step_index": live.step_index, **step_fields(live.kind, live.step_index),
+                "status": "pending", "projected": False, **_when(live.due_at, rules), "reasons": live.reasons,
+            })
+            previous, from_index = live.due_at, (live.step_index + 1 if live.kind == "step" else len(steps) + 1)
+        elif in_flight is not None and plan.status == "active":
+            previous, from_index = in_flight.fired_at or in_flight.due_at, plan.next_step_index + 1
+            note = f"step {plan.next_step_index} is being performed; the steps after it are projected from the moment it fired"
+        if from_index <= len(steps):
+            for item in project(spec, rules, enrollment_id=enrollment_id, from_index=from_index, anchor=anchor, previous_at=previous, now=now):
+                items.append(_projected(item, notes, rules))
+
     return {
-        "enrollment_id": enrollment_id, "status": plan.status, "timezone": plan.timezone, "next_step_index": plan.next_step_index,
+        "enrollment_id": enrollment_id, "status": plan.status, "timezone": plan.timezone,
+        "timezone_source": plan.timezone_source, "country": plan.country, "subdivision": plan.subdivision,
+        "anchor_at": plan.anchor_at, "next_step_index": plan.next_step_index, "now": now, "note": note,
+        "calendar_notes": list(notes),
         "timers": [
-            {"kind": r.kind, "step_index": r.step_index, "status": r.status, "due_at": r.due_at,
-             "due_local": r.due_at.astimezone(zone).isoformat(), "reasons": r.reasons, "fired_at": r.fired_at}
+            {"kind": r.kind, "step_index": r.step_index, **step_fields(r.kind, r.step_index), "status": r.status,
+             **_when(r.due_at, rules), "reasons": r.reasons, "fired_at": r.fired_at}
             for r in rows
         ],
+        "upcoming": items,
     }
+
