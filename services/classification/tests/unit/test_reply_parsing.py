@@ -162,7 +162,7 @@ def test_base64_body_that_is_pure_garbage__raises_malformed_body(build):
 
 
 def test_base64_body_with_bad_padding__is_still_decoded(build):
-    payload = base64.b64encode("Let's talk on Tuesday".encode()).decode().rstrip("=")
+    payload = base64.b64encode(b"Let's talk on Tuesday").decode().rstrip("=")
     assert parse_message(build(payload, cte="base64")).text.startswith("Let's talk on Tuesday")
 
 
@@ -180,15 +180,14 @@ def test_html_only_reply__new_text_drops_gmail_quote_and_signature(eml):
 
 
 def test_html_to_text__blockquotes_become_quoted_lines():
-    text = html_to_text("<p>Yes please</p><blockquote type='cite'><p>Old <b>mail</b></p>"
-                        "<blockquote>older</blockquote></blockquote><p>after</p>")
+    text = html_to_text(
+        "<p>Yes please</p><blockquote type='cite'><p>Old <b>mail</b></p><blockquote>older</blockquote></blockquote><p>after</p>"
+    )
     assert text.split("\n") == ["Yes please", "", "> Old mail", "", ">> older", "", "after"]
 
 
 def test_html_to_text__mailto_links_keep_the_address():
-    assert html_to_text('<div>Ask <a href="mailto:jane.roe@example.org">Jane Roe</a></div>') == (
-        "Ask Jane Roe <jane.roe@example.org>"
-    )
+    assert html_to_text('<div>Ask <a href="mailto:jane.roe@example.org">Jane Roe</a></div>') == ("Ask Jane Roe <jane.roe@example.org>")
 
 
 def test_html_to_text__survives_unclosed_and_stray_tags():
@@ -202,9 +201,7 @@ def test_gmail_reply__new_text_has_no_quoted_original(eml):
     msg = parse_message(eml("gmail_negative_quoted_interested"))
     assert "interested" not in msg.new_text.lower()
     assert "wrote:" not in msg.new_text
-    assert msg.new_text == (
-        "Hi Dana,\n\nThanks for reaching out, but we already have a vendor for this. Not a fit\nfor us."
-    )
+    assert msg.new_text == ("Hi Dana,\n\nThanks for reaching out, but we already have a vendor for this. Not a fit\nfor us.")
 
 
 def test_outlook_original_message_block__and_sender_name_block_are_removed(eml):
@@ -224,9 +221,7 @@ def test_iphone_reply__drops_sent_from_my_iphone_and_quoted_attribution(eml):
 
 def test_apple_mail_desktop_attribution__is_removed():
     text = (
-        "Sure, Thursday works.\n\n"
-        "On Mar 5, 2027, at 09:14, Dana Seller <dana@cadenza-demo.example.org> wrote:\n\n"
-        "> Are you interested?\n"
+        "Sure, Thursday works.\n\nOn Mar 5, 2027, at 09:14, Dana Seller <dana@cadenza-demo.example.org> wrote:\n\n> Are you interested?\n"
     )
     assert extract_new_text(text) == "Sure, Thursday works."
 
@@ -264,6 +259,15 @@ def test_rfc3676_signature_delimiter__cuts_the_signature():
 
 def test_valediction_at_the_start__is_not_mistaken_for_a_signature():
     assert extract_new_text("Thanks!\n\nBest,\nTom") == "Thanks!"
+
+
+def test_valediction_followed_by_a_question__is_not_a_signature():
+    assert extract_new_text("Hi Dana,\n\nThanks.\n\nCan you send pricing?") == "Hi Dana,\n\nThanks.\n\nCan you send pricing?"
+
+
+def test_valediction_with_name_title_and_phone__is_cut():
+    text = "Sounds good.\n\nBest regards,\nTom Baker\nVP Sales | Contoso\n+1 555 0100\ntom@contoso.example.com"
+    assert extract_new_text(text) == "Sounds good."
 
 
 def test_human_sentence_ending_in_wrote__is_not_a_quote_header():
@@ -365,8 +369,9 @@ def test_exim_style_bounce_with_x_failed_recipients__is_recognised():
 
 
 def test_human_reply_mentioning_delivery_failure__is_not_a_bounce(build):
-    msg = parse_message(build("Your last email said the delivery failed? 550 5.1.1 user unknown, odd.",
-                              subject="Re: Undelivered Mail Returned to Sender"))
+    msg = parse_message(
+        build("Your last email said the delivery failed? 550 5.1.1 user unknown, odd.", subject="Re: Undelivered Mail Returned to Sender")
+    )
     assert msg.dsn is None
 
 
@@ -465,3 +470,16 @@ def test_parsed_message__is_frozen(eml):
     assert isinstance(msg, ParsedMessage)
     with pytest.raises(AttributeError):
         msg.subject = "x"  # type: ignore[misc]
+
+
+def test_bounce_forwarded_as_an_attachment_by_a_person__is_not_a_bounce():
+    bounce = _report("5.1.1", "failed", "550 5.1.1 user unknown").decode()
+    raw = (
+        "From: Morgan Blake <morgan.blake@northwind.example.com>\nTo: dana@cadenza-demo.example.org\n"
+        'Subject: Fwd: your mail bounced\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="FWD"\n\n'
+        "--FWD\nContent-Type: text/plain\n\nFYI, this bounced - use my new address.\n"
+        f"--FWD\nContent-Type: message/rfc822\n\n{bounce}\n--FWD--\n"
+    ).encode()
+    msg = parse_message(raw)
+    assert msg.dsn is None
+    assert msg.text == "FYI, this bounced - use my new address."

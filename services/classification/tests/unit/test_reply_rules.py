@@ -111,8 +111,11 @@ def test_ooo_without_a_date__uses_the_default_pause(eml):
 
 
 def test_ooo_return_date_in_the_past__is_ignored_for_the_default(build):
-    raw = build("I am out of the office. I was back on 02.01.2027 but travel again.",
-                headers={"Auto-Submitted": "auto-replied"}, date="Mon, 04 Jan 2027 09:00:00 +0000")
+    raw = build(
+        "I am out of the office. I was back on 02.01.2027 but travel again.",
+        headers={"Auto-Submitted": "auto-replied"},
+        date="Mon, 04 Jan 2027 09:00:00 +0000",
+    )
     result = label_of(raw)
     assert result.return_date == date(2027, 1, 11)
 
@@ -130,8 +133,7 @@ def test_ooo_return_date_in_the_past__is_ignored_for_the_default(build):
     ],
 )
 def test_multilingual_ooo__return_date(build, body, expected):
-    raw = build(body, subject="Automatic reply: hello", date="Wed, 06 Jan 2027 10:00:00 +0100",
-                headers={"Auto-Submitted": "auto-replied"})
+    raw = build(body, subject="Automatic reply: hello", date="Wed, 06 Jan 2027 10:00:00 +0100", headers={"Auto-Submitted": "auto-replied"})
     result = label_of(raw)
     assert result.label is Label.out_of_office
     assert result.return_date == expected
@@ -144,8 +146,11 @@ def test_ooo_return_date__uses_now_when_the_message_has_no_date():
 
 
 def test_auto_generated_ticket_confirmation__is_auto_reply(build):
-    raw = build("Thank you for contacting support. Your request #4521 has been received and we are interested in helping.",
-                subject="[Ticket #4521] Re: hello", headers={"Auto-Submitted": "auto-generated"})
+    raw = build(
+        "Thank you for contacting support. Your request #4521 has been received and we are interested in helping.",
+        subject="[Ticket #4521] Re: hello",
+        headers={"Auto-Submitted": "auto-generated"},
+    )
     result = label_of(raw)
     assert result.label is Label.auto_reply
     assert "header Auto-Submitted: auto-generated" in result.evidence
@@ -157,8 +162,13 @@ def test_auto_submitted_no__is_not_machine_mail(build):
 
 @pytest.mark.parametrize(
     "headers",
-    [{"X-Autoreply": "yes"}, {"X-Autorespond": "Autoresponder"}, {"Precedence": "bulk"}, {"Precedence": "junk"},
-     {"X-MS-Exchange-Inbox-Rules-Loop": "x@example.com"}],
+    [
+        {"X-Autoreply": "yes"},
+        {"X-Autorespond": "Autoresponder"},
+        {"Precedence": "bulk"},
+        {"Precedence": "junk"},
+        {"X-MS-Exchange-Inbox-Rules-Loop": "x@example.com"},
+    ],
 )
 def test_machine_headers__make_auto_reply(build, headers):
     result = label_of(build("Your message has been received.", headers=headers))
@@ -166,8 +176,11 @@ def test_machine_headers__make_auto_reply(build, headers):
 
 
 def test_auto_reply_that_says_person_left__stays_auto_reply_but_carries_the_new_contact(build):
-    raw = build("Sam Ortiz is no longer with Northwind Traders. Please contact Jane Roe <jane.roe@northwind.example.com>.",
-                subject="Automatic reply: hello", headers={"Auto-Submitted": "auto-replied"})
+    raw = build(
+        "Sam Ortiz is no longer with Northwind Traders. Please contact Jane Roe <jane.roe@northwind.example.com>.",
+        subject="Automatic reply: hello",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
     result = label_of(raw)
     assert result.label is Label.auto_reply
     assert result.referral_email == "jane.roe@northwind.example.com"
@@ -235,8 +248,10 @@ def test_referral_with_colleague_address__is_referral_with_email_and_name(eml):
 
 
 def test_referral_by_cc__takes_the_address_from_the_cc_header(build):
-    raw = build("Thanks Dana, cc'ing my colleague Priya Shah who runs our onboarding program.",
-                headers={"Cc": "Priya Shah <priya.shah@northwind.example.com>"})
+    raw = build(
+        "Thanks Dana, cc'ing my colleague Priya Shah who runs our onboarding program.",
+        headers={"Cc": "Priya Shah <priya.shah@northwind.example.com>"},
+    )
     result = label_of(raw)
     assert result.label is Label.referral
     assert result.referral_email == "priya.shah@northwind.example.com"
@@ -400,14 +415,164 @@ def test_classification_fields__are_in_range_and_frozen(build):
 
 def test_label_values__are_the_contract_strings():
     assert [label.value for label in Label] == [
-        "positive", "negative", "unsubscribe", "out_of_office", "auto_reply", "bounce_hard", "bounce_soft",
-        "referral", "wrong_person", "question", "unknown",
+        "positive",
+        "negative",
+        "unsubscribe",
+        "out_of_office",
+        "auto_reply",
+        "bounce_hard",
+        "bounce_soft",
+        "referral",
+        "wrong_person",
+        "question",
+        "unknown",
     ]
     assert Label.bounce_hard == "bounce_hard"
 
 
 def test_decision_order__is_documented_in_the_module_docstring():
-    order = ["Bounce", "Machine mail", "OOO wording", "Unsubscribe", "Wrong person / referral", "Negative", "Positive",
-             "Question", "Unknown"]
+    order = [
+        "Bounce",
+        "Machine mail",
+        "OOO wording",
+        "Unsubscribe",
+        "Wrong person / referral",
+        "Negative",
+        "Positive",
+        "Question",
+        "Unknown",
+    ]
     positions = [rules_doc.index(step) for step in order]
     assert positions == sorted(positions)
+
+
+# --------------------------------------------------------------------------- more realistic wording
+
+
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ("Please stop.", Label.unsubscribe),
+        ("Remove.", Label.unsubscribe),
+        ("Merci de ne plus me contacter.", Label.unsubscribe),
+        ("Bitte keine weiteren E-Mails.", Label.unsubscribe),
+        ("We just signed with a competitor last month.", Label.negative),
+        ("Appreciate it but we're going a different direction.", Label.negative),
+        ("This isn't something we'd ever buy.", Label.negative),
+        ("I don't think we need this.", Label.negative),
+        ("I'll pass for now, thanks.", Label.negative),
+        ("I'm not the decision maker, but I'll forward this to our VP of Sales.", Label.wrong_person),
+        ("Yes", Label.positive),
+        ("We're all set for Tuesday, see you then!", Label.positive),
+        ("No problem, let's talk Tuesday.", Label.positive),
+        ("Not only am I interested, my whole team is. Let's book a demo.", Label.positive),
+        ("Can we do Wednesday 3/10 at 11am ET?", Label.positive),
+        ("Thanks for your email, I'll review it and get back to you.", Label.unknown),
+        ("I'm not sure this is a fit. What does it cost?", Label.question),
+        ("Who gave you my email address?", Label.question),
+    ],
+)
+def test_realistic_wording(build, body, label):
+    assert label_of(build(body)).label is label
+
+
+def test_left_the_company_with_a_new_address__is_referral(build):
+    result = label_of(build("I've left Northwind. Try jane.doe@northwind.example.com instead."))
+    assert result.label is Label.referral
+    assert result.referral_email == "jane.doe@northwind.example.com"
+    assert result.referral_name is None
+
+
+def test_interested_with_a_colleague_to_include__is_positive(build):
+    raw = build("Yes, let's meet next week, and please include Kevin Brandt (kevin.brandt@northwind.example.com).")
+    assert label_of(raw).label is Label.positive
+
+
+def test_unmonitored_mailbox_auto_reply__carries_the_alternative_address(build):
+    raw = build(
+        "This mailbox is no longer monitored. Please send your enquiry to info@northwind.example.com.",
+        subject="Automatic reply: hi",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    result = label_of(raw)
+    assert result.label is Label.auto_reply
+    assert result.referral_email == "info@northwind.example.com"
+
+
+def test_outlook_html_reply__quoted_original_is_ignored(build):
+    html = (
+        '<html><body><div style="font-family: Calibri">Not interested, thanks.</div>'
+        '<div id="Signature"><div>Alex Keller<br>Head of Ops</div></div>'
+        '<div id="appendonsend"></div><hr style="display:inline-block;width:98%">'
+        '<div id="divRplyFwdMsg"><b>From:</b> Dana Seller &lt;dana@cadenza-demo.example.org&gt;<br>'
+        "<b>Sent:</b> Tuesday, March 2, 2027 6:14 PM<br><b>To:</b> Keller, Alex<br><b>Subject:</b> Onboarding</div>"
+        "<div>Hi Alex, interested in a call? Let's talk!</div></body></html>"
+    )
+    msg = parse_message(build(html, content_type="text/html; charset=utf-8"))
+    assert msg.new_text == "Not interested, thanks."
+    assert classify(msg).label is Label.negative
+
+
+def test_german_outlook_header_block__is_quoted_history(build):
+    body = (
+        "Danke, kein Bedarf.\n\nVon: Dana Seller <dana@cadenza-demo.example.org>\n"
+        "Gesendet: Dienstag, 2. März 2027 09:14\nAn: Weiß, Jürgen <j@example.de>\nBetreff: Onboarding\n\nInteresse an einer Demo?"
+    )
+    result = label_of(build(body))
+    assert result.label is Label.negative
+
+
+def test_forwarded_message_below__is_not_new_text(build):
+    body = "FYI, see below.\n\n---------- Forwarded message ---------\nFrom: Dana <dana@x.example>\nDate: Tue, Mar 2, 2027\n\ninterested?"
+    msg = parse_message(build(body))
+    assert msg.new_text == "FYI, see below."
+
+
+def test_read_receipt__is_auto_reply():
+    raw = (
+        b"From: Morgan Blake <morgan.blake@northwind.example.com>\nTo: dana@cadenza-demo.example.org\nSubject: Read: hello\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary="M"\n\n'
+        b"--M\nContent-Type: text/plain\n\nYour message was read on Tuesday.\n"
+        b"--M\nContent-Type: message/disposition-notification\n\nFinal-Recipient: rfc822; morgan.blake@northwind.example.com\n"
+        b"Disposition: manual-action/MDN-sent-manually; displayed\n\n--M--\n"
+    )
+    result = label_of(raw)
+    assert result.label is Label.auto_reply
+    assert "report-type disposition-notification (read receipt)" in result.evidence
+
+
+def test_spam_complaint_feedback_report__is_unsubscribe():
+    raw = (
+        b"From: fbl@isp.example.net\nTo: abuse@cadenza-demo.example.org\nSubject: complaint\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=feedback-report; boundary="F"\n\n'
+        b"--F\nContent-Type: text/plain\n\nThis is an abuse report.\n"
+        b"--F\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: fbl/1.0\nVersion: 1\n\n--F--\n"
+    )
+    assert label_of(raw).label is Label.unsubscribe
+
+
+def test_successful_delivery_notification__is_not_a_bounce():
+    raw = (
+        b"From: MAILER-DAEMON@mx.cadenza-demo.example.org\nTo: dana@cadenza-demo.example.org\n"
+        b"Subject: Successful Mail Delivery Report\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="S"\n\n'
+        b"--S\nContent-Type: text/plain\n\nYour message was successfully delivered.\n"
+        b"--S\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.cadenza-demo.example.org\n\n"
+        b"Final-Recipient: rfc822; morgan.blake@northwind.example.com\nAction: delivered\nStatus: 2.0.0\n\n--S--\n"
+    )
+    result = label_of(raw)
+    assert result.label is Label.auto_reply
+    assert "dsn reports success, not a failure" in result.evidence
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("I'm out until Dec 30 and back on January 4.", date(2027, 1, 4)),  # an explicit return beats "until"
+        ("Out of office. Back in the office on 1/4.", date(2027, 1, 4)),
+        ("I'm away until the 28th.", date(2026, 12, 28)),
+    ],
+)
+def test_return_date_cue_priority_and_forms(build, body, expected):
+    raw = build(body, headers={"Auto-Submitted": "auto-replied"}, date="Mon, 21 Dec 2026 09:00:00 +0000")
+    assert label_of(raw).return_date == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import structlog
 
@@ -27,7 +28,13 @@ def bootstrap(*, common: CommonSettings | None = None, settings: SchedulingSetti
     register(runtime, timer_wake=timer_wake)
 
     async def fire_timers() -> None:
-        """Sleep until the earliest timer (or a new plan), fire what is due in batches."""
+        """Fire what is due in batches, then sleep until the earliest pending timer (or a new plan).
+
+        A full batch means more may be due: the next batch starts at once. The sleep is at most
+        `max_idle_seconds`, so timers planned by another replica are seen within that time.
+        The gauges are counted at most every `gauge_interval_seconds`, also during a backlog.
+        """
+        gauges_at = float("-inf")
         while True:
             try:
                 now = runtime.clock.now()
@@ -35,11 +42,13 @@ def bootstrap(*, common: CommonSettings | None = None, settings: SchedulingSetti
                     fired = await svc.fire_due_timers(session, runtime.outbox, now=now, limit=settings.batch_size)
                 if fired:
                     runtime.relay.wake.set()
+                async with runtime.session_factory() as session:
+                    if time.monotonic() - gauges_at >= settings.gauge_interval_seconds:
+                        await svc.refresh_gauges(session, now=runtime.clock.now())
+                        gauges_at = time.monotonic()
                     if fired == settings.batch_size:
                         continue
-                async with runtime.session_factory() as session:
                     upcoming = await svc.next_due_at(session)
-                    await svc.refresh_gauges(session, now=now)
                 wait = settings.max_idle_seconds
                 if upcoming is not None:
                     wait = min(wait, max(0.0, runtime.clock.real_seconds((upcoming - runtime.clock.now()).total_seconds())))

@@ -218,6 +218,50 @@ CASES = [
         id="test_sydney_dst_start__nonexistent_0230_moves_to_0300_aedt",
     ),
     pytest.param(
+        "Australia/Adelaide",
+        EVERY_NIGHT,
+        {},
+        StepTiming(day=1, at=time(2, 30)),
+        (2027, 10, 3, 0, 0),
+        "2027-10-03 03:00",
+        timedelta(hours=10, minutes=30),
+        ["dst: 02:30 does not exist on 2027-10-03, moved to 03:00"],
+        id="test_adelaide_half_hour_zone_dst_start__nonexistent_0230_moves_to_0300_acdt",
+    ),
+    pytest.param(
+        "Australia/Adelaide",
+        EVERY_NIGHT,
+        {},
+        StepTiming(day=1, at=time(2, 30)),
+        (2027, 4, 4, 0, 0),
+        "2027-04-04 02:30",
+        timedelta(hours=10, minutes=30),
+        [],
+        id="test_adelaide_half_hour_zone_dst_end__ambiguous_0230_takes_first_occurrence_acdt",
+    ),
+    pytest.param(
+        "Australia/Lord_Howe",
+        EVERY_NIGHT,
+        {},
+        StepTiming(day=1, at=time(2, 15)),
+        (2027, 10, 3, 0, 0),
+        "2027-10-03 02:30",
+        timedelta(hours=11),
+        ["dst: 02:15 does not exist on 2027-10-03, moved to 02:30"],
+        id="test_lord_howe_30_minute_dst_start__nonexistent_0215_moves_to_0230",
+    ),
+    pytest.param(
+        "Australia/Lord_Howe",
+        EVERY_NIGHT,
+        {},
+        StepTiming(day=1, at=time(1, 45)),
+        (2027, 4, 4, 0, 0),
+        "2027-04-04 01:45",
+        timedelta(hours=11),
+        [],
+        id="test_lord_howe_30_minute_dst_end__ambiguous_0145_takes_first_occurrence",
+    ),
+    pytest.param(
         "Asia/Kolkata",
         OFFICE,
         {},
@@ -360,6 +404,25 @@ def test_business_day_after_dst_night__counts_local_dates_not_24_hour_periods():
     fall = due_time(timing=step, rules=r, enrolled_at=fall_prev, previous_at=fall_prev, not_before=fall_prev)
     assert fall.at - fall_prev == timedelta(hours=25)
     assert wall(fall) == ("2027-11-07 10:00", -5 * H)
+
+
+@pytest.mark.parametrize(
+    "tz,prev,expected,hours",
+    [
+        ("Europe/London", (2027, 3, 26, 10, 0), "2027-03-29 10:00", 71),  # Fri -> Mon over the spring-forward Sunday
+        ("Europe/London", (2027, 10, 29, 10, 0), "2027-11-01 10:00", 73),  # Fri -> Mon over the fall-back Sunday
+        ("Australia/Sydney", (2027, 4, 2, 10, 0), "2027-04-05 10:00", 73),  # Fri -> Mon, DST ends Sun 4 Apr
+        ("Australia/Sydney", (2027, 10, 1, 10, 0), "2027-10-04 10:00", 71),  # Fri -> Mon, DST starts Sun 3 Oct
+        ("America/New_York", (2027, 3, 12, 10, 0), "2027-03-15 10:00", 71),
+        ("America/New_York", (2027, 11, 5, 10, 0), "2027-11-08 10:00", 73),
+    ],
+)
+def test_one_business_day_over_a_2027_dst_weekend__is_next_monday_same_local_time(tz, prev, expected, hours):
+    r = rules(tz, SendWindow.parse(WEEKDAYS, ["10:00-11:00"]))
+    previous = local(tz, *prev)
+    due = due_time(timing=StepTiming(after_days=1), rules=r, enrolled_at=previous, previous_at=previous, not_before=previous)
+    assert wall(due)[0] == expected
+    assert due.at - previous == timedelta(hours=hours)
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ class DateHit:
 # helpers
 # --------------------------------------------------------------------------- #
 
+
 def _naive(base: datetime) -> datetime:
     """dateparser wants a naive base: use the sender's wall-clock time."""
     return base.replace(tzinfo=None)
@@ -91,9 +92,7 @@ def _dateparser_parse(phrase: str, lang: str, base: datetime) -> date | None:
 
 
 _NUMERIC = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\b|^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{2,4}))?\.?(?!\d)")
-_ORDINAL_DAY = re.compile(
-    r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th|\.|er|e|º|°)?(?:\s+(?:of\s+)?(?:this|the)\s+month)?\s*$", re.IGNORECASE
-)
+_ORDINAL_DAY = re.compile(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th|\.|er|e|º|°)?(?:\s+(?:of\s+)?(?:this|the)\s+month)?\s*$", re.IGNORECASE)
 
 
 def _parse_numeric(phrase: str, lang: str, base: date) -> date | None:
@@ -125,7 +124,12 @@ _TRIM = " \t,.;:()[]\"'"
 
 
 def _parse_phrase(tail: str, lang: str, base: datetime) -> tuple[date, str] | None:
-    """Parse the longest leading run of words (up to 7) that is a date."""
+    """Parse the longest leading run of words (up to 7) that is a date after ``base``.
+
+    A date without a year more than 300 days ahead is rejected: it is a date that
+    has just passed (an auto-reply left on), which the future preference moved
+    to next year.
+    """
     end = _SENTENCE_END.search(tail)
     if end:
         tail = tail[: end.start()]
@@ -155,9 +159,20 @@ def _parse_phrase(tail: str, lang: str, base: datetime) -> tuple[date, str] | No
             if len(phrase) < 3 or phrase.isdigit():
                 continue
             value = _dateparser_parse(phrase, lang, base)
-        if value is not None and _valid_after(value, base_day):
-            return value, phrase
+        if value is None:
+            continue
+        # the longest phrase that parses decides: a shorter one would drop a year or a time
+        if not _valid_after(value, base_day):
+            return None
+        if not _HAS_YEAR.search(phrase) and (value - base_day).days > _MAX_AHEAD_WITHOUT_YEAR:
+            # "until 28 February" in a message of 2 March: an old auto-reply, not a date next year
+            return None
+        return value, phrase
     return None
+
+
+_HAS_YEAR = re.compile(r"\b(?:19|20)\d{2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2}\b")
+_MAX_AHEAD_WITHOUT_YEAR = 300
 
 
 # --------------------------------------------------------------------------- #
@@ -169,31 +184,55 @@ _WEEKDAY_HINT = r"(?=\S*\d|montag|dienstag|mittwoch|donnerstag|freitag|samstag|s
 _RETURN_CUES: tuple[tuple[re.Pattern[str], str, int], ...] = tuple(
     (re.compile(p, re.IGNORECASE), lang, rank)
     for p, lang, rank in (
-        (r"\bback(?:\s+(?:in|at|to)\s+(?:the\s+|my\s+)?(?:office|work|desk|country|town))?"
-         r"(?:\s+(?:on|from|by|starting|as of))?\s+", "en", 0),
-        (r"\breturn(?:s|ing)?(?:\s+to\s+(?:the\s+)?(?:office|work|country))?"
-         r"(?:\s+(?:on|from|by|starting|as of))?\s+", "en", 0),
+        (
+            r"\bback(?:\s+(?:in|at|to)\s+(?:the\s+|my\s+)?(?:office|work|desk|country|town))?"
+            r"(?:\s+(?:on|from|by|starting|as of))?\s+",
+            "en",
+            0,
+        ),
+        (
+            r"\breturn(?:s|ing)?(?:\s+to\s+(?:the\s+)?(?:office|work|country))?"
+            r"(?:\s+(?:on|from|by|starting|as of))?\s+",
+            "en",
+            0,
+        ),
         (r"\breturn date(?:\s+is)?\s*:?\s+", "en", 0),
         (r"\b(?:in the office|in office|available|reachable)\s+again(?:\s+(?:on|from))?\s+", "en", 0),
         (r"\b(?:until|till|til|through|thru)(?:\s+and\s+including)?\s+", "en", 1),
         (r"\bzur(?:ü|ue|u)ck(?:\s+im\s+b(?:ü|ue|u)ro)?(?:\s+(?:am|ab|zum))?(?:\s+(?:dem|den))?\s+", "de", 0),
-        (r"\bwieder\s+(?:im\s+(?:b(?:ü|ue|u)ro|office|haus|dienst)|erreichbar|da|verf(?:ü|ue|u)gbar|zur(?:ü|ue|u)ck)"
-         r"(?:\s+(?:am|ab|zum))?(?:\s+(?:dem|den))?\s+", "de", 0),
+        (
+            r"\bwieder\s+(?:im\s+(?:b(?:ü|ue|u)ro|office|haus|dienst)|erreichbar|da|verf(?:ü|ue|u)gbar|zur(?:ü|ue|u)ck)"
+            r"(?:\s+(?:am|ab|zum))?(?:\s+(?:dem|den))?\s+",
+            "de",
+            0,
+        ),
         (r"\bab(?:\s+(?:dem|den|kommendem|kommenden))?\s+" + _WEEKDAY_HINT, "de", 0),
         (r"\bbis(?:\s+(?:einschlie(?:ß|ss)lich|inklusive|inkl\.|zum|am|auf))?(?:\s+(?:dem|den))?\s+", "de", 1),
         (r"\bde\s+retour(?:\s+au\s+bureau)?(?:\s+(?:le|(?:à|a)\s+partir\s+du|d(?:è|e)s\s+le|en\s+date\s+du))?\s+", "fr", 0),
         (r"\bretour\s+pr(?:é|e)vu(?:\s+le)?\s+", "fr", 0),
         (r"\b(?:à|a)\s+partir\s+du\s+", "fr", 0),
         (r"\bjusqu'?\s*(?:au|à|a)(?:\s+le)?\s+", "fr", 1),
-        (r"\b(?:de\s+vuelta|de\s+regreso|regreso|regresar(?:é|e)|volver(?:é|e)|vuelvo|me\s+reincorporo|me\s+incorporo)"
-         r"(?:\s+a\s+la\s+oficina)?(?:\s+(?:el|a\s+partir\s+del|el\s+d(?:í|i)a))?\s+", "es", 0),
+        (
+            r"\b(?:de\s+vuelta|de\s+regreso|regreso|regresar(?:é|e)|volver(?:é|e)|vuelvo|me\s+reincorporo|me\s+incorporo)"
+            r"(?:\s+a\s+la\s+oficina)?(?:\s+(?:el|a\s+partir\s+del|el\s+d(?:í|i)a))?\s+",
+            "es",
+            0,
+        ),
         (r"\ba\s+partir\s+del\s+", "es", 0),
         (r"\bhasta(?:\s+el)?(?:\s+d(?:í|i)a)?\s+", "es", 1),
-        (r"\b(?:retorno|volto|regresso|estarei\s+de\s+volta)(?:\s+ao\s+escrit(?:ó|o)rio)?"
-         r"(?:\s+(?:em|no\s+dia|dia|a\s+partir\s+de|na|no))?\s+", "pt", 0),
+        (
+            r"\b(?:retorno|volto|regresso|estarei\s+de\s+volta)(?:\s+ao\s+escrit(?:ó|o)rio)?"
+            r"(?:\s+(?:em|no\s+dia|dia|a\s+partir\s+de|na|no))?\s+",
+            "pt",
+            0,
+        ),
         (r"\bat(?:é|e)(?:\s+(?:o\s+dia|dia|ao\s+dia|o))?\s+", "pt", 1),
-        (r"\b(?:terug|weer\s+aanwezig|weer\s+op\s+kantoor|weer\s+bereikbaar)(?:\s+op\s+kantoor)?"
-         r"(?:\s+(?:op|vanaf|per))?\s+", "nl", 0),
+        (
+            r"\b(?:terug|weer\s+aanwezig|weer\s+op\s+kantoor|weer\s+bereikbaar)(?:\s+op\s+kantoor)?"
+            r"(?:\s+(?:op|vanaf|per))?\s+",
+            "nl",
+            0,
+        ),
         (r"\bvanaf\s+", "nl", 0),
         (r"\btot(?:\s+en\s+met)?\s+", "nl", 1),
     )
@@ -221,7 +260,7 @@ def find_return_date(text: str, base: datetime) -> DateHit | None:
                 break
             if best is not None and (rank, m.start()) >= (best[0], best[1]):
                 break
-            parsed = _parse_phrase(text[m.end(): m.end() + 100], lang, base)
+            parsed = _parse_phrase(text[m.end() : m.end() + 100], lang, base)
             if parsed:
                 value, phrase = parsed
                 cue = " ".join(m.group(0).split())
@@ -257,37 +296,152 @@ for _num, _names in enumerate(
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 _NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a few": 3, "few": 3, "a couple of": 2,
-    "a couple": 2, "couple of": 2, "ein": 1, "einem": 1, "einen": 1, "einigen": 3, "ein paar": 2,
-    "zwei": 2, "drei": 3, "vier": 4, "funf": 5, "sechs": 6, "un": 1, "une": 1, "deux": 2, "trois": 3,
-    "quatre": 4, "quelques": 3, "unos": 2, "unas": 2, "dos": 2, "tres": 3, "cuatro": 4, "seis": 6,
-    "um": 1, "uma": 1, "een": 1, "twee": 2, "drie": 3, "vier": 4, "zes": 6,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "a few": 3,
+    "few": 3,
+    "a couple of": 2,
+    "a couple": 2,
+    "couple of": 2,
+    "ein": 1,
+    "einem": 1,
+    "einen": 1,
+    "einigen": 3,
+    "ein paar": 2,
+    "zwei": 2,
+    "drei": 3,
+    "vier": 4,
+    "funf": 5,
+    "sechs": 6,
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "quelques": 3,
+    "unos": 2,
+    "unas": 2,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "seis": 6,
+    "um": 1,
+    "uma": 1,
+    "een": 1,
+    "twee": 2,
+    "drie": 3,
+    "zes": 6,
 }
 _NUMBER_RE = r"\d{1,2}|" + "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
 _UNITS = {
-    "day": "days", "days": "days", "tag": "days", "tagen": "days", "jour": "days", "jours": "days",
-    "dia": "days", "dias": "days", "dag": "days", "dagen": "days",
-    "week": "weeks", "weeks": "weeks", "woche": "weeks", "wochen": "weeks", "semaine": "weeks",
-    "semaines": "weeks", "semana": "weeks", "semanas": "weeks", "weken": "weeks",
-    "month": "months", "months": "months", "monat": "months", "monaten": "months", "mois": "months",
-    "mes": "months", "meses": "months", "maand": "months", "maanden": "months",
-    "year": "years", "years": "years", "jahr": "years", "jahren": "years", "an": "years", "ans": "years",
-    "annee": "years", "annees": "years", "ano": "years", "anos": "years", "jaar": "years",
+    "day": "days",
+    "days": "days",
+    "tag": "days",
+    "tagen": "days",
+    "jour": "days",
+    "jours": "days",
+    "dia": "days",
+    "dias": "days",
+    "dag": "days",
+    "dagen": "days",
+    "week": "weeks",
+    "weeks": "weeks",
+    "woche": "weeks",
+    "wochen": "weeks",
+    "semaine": "weeks",
+    "semaines": "weeks",
+    "semana": "weeks",
+    "semanas": "weeks",
+    "weken": "weeks",
+    "month": "months",
+    "months": "months",
+    "monat": "months",
+    "monaten": "months",
+    "mois": "months",
+    "mes": "months",
+    "meses": "months",
+    "maand": "months",
+    "maanden": "months",
+    "year": "years",
+    "years": "years",
+    "jahr": "years",
+    "jahren": "years",
+    "an": "years",
+    "ans": "years",
+    "annee": "years",
+    "annees": "years",
+    "ano": "years",
+    "anos": "years",
+    "jaar": "years",
 }
 _UNIT_RE = "|".join(sorted(_UNITS, key=len, reverse=True))
 _SEASONS = {
-    "spring": 3, "fruhling": 3, "fruhjahr": 3, "printemps": 3, "primavera": 3, "voorjaar": 3, "lente": 3,
-    "summer": 6, "sommer": 6, "ete": 6, "verano": 6, "verao": 6, "zomer": 6,
-    "fall": 9, "autumn": 9, "herbst": 9, "automne": 9, "otono": 9, "outono": 9, "najaar": 9, "herfst": 9,
-    "winter": 12, "hiver": 12, "invierno": 12, "inverno": 12,
+    "spring": 3,
+    "fruhling": 3,
+    "fruhjahr": 3,
+    "printemps": 3,
+    "primavera": 3,
+    "voorjaar": 3,
+    "lente": 3,
+    "summer": 6,
+    "sommer": 6,
+    "ete": 6,
+    "verano": 6,
+    "verao": 6,
+    "zomer": 6,
+    "fall": 9,
+    "autumn": 9,
+    "herbst": 9,
+    "automne": 9,
+    "otono": 9,
+    "outono": 9,
+    "najaar": 9,
+    "herfst": 9,
+    "winter": 12,
+    "hiver": 12,
+    "invierno": 12,
+    "inverno": 12,
 }
 _SEASON_RE = "|".join(sorted(_SEASONS, key=len, reverse=True))
 _ORD_Q = {
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "last": 4,
-    "erste": 1, "ersten": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3, "vierte": 4, "vierten": 4,
-    "premier": 1, "deuxieme": 2, "second ": 2, "troisieme": 3, "quatrieme": 4,
-    "primer": 1, "segundo": 2, "tercer": 3, "cuarto": 4,
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "last": 4,
+    "erste": 1,
+    "ersten": 1,
+    "zweite": 2,
+    "zweiten": 2,
+    "dritte": 3,
+    "dritten": 3,
+    "vierte": 4,
+    "vierten": 4,
+    "premier": 1,
+    "deuxieme": 2,
+    "second ": 2,
+    "troisieme": 3,
+    "quatrieme": 4,
+    "primer": 1,
+    "segundo": 2,
+    "tercer": 3,
+    "cuarto": 4,
 }
 _ORD_Q_RE = "|".join(sorted((re.escape(k.strip()) for k in _ORD_Q), key=len, reverse=True))
 _NOT_PAST = r"(?<!last )(?<!previous )(?<!past )(?<!letztes )(?<!dernier )"
@@ -300,30 +454,61 @@ _PERIODS: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
         (_NOT_PAST + r"\b(?:q|quarter\s*)([1-4])(?:\s*(?:fy\s*)?'?((?:20)?\d{2}))?\b", "quarter", True),
         (_NOT_PAST + r"\b(" + _ORD_Q_RE + r")[ .-]*(?:fiscal\s+|calendar\s+)?(?:quarter|quartal|trimestre)\b", "ordq", True),
         (r"\b([1-4])\.\s*quartal\b", "quarter_de", True),
-        (r"\bnext\s+(?:fiscal\s+)?quarter\b|\bnachste[ns]?\s+quartal\b|\b(?:prochain\s+trimestre|trimestre\s+prochain)\b|"
-         r"\b(?:proximo|siguiente)\s+trimestre\b|\bvolgend\s+kwartaal\b", "next_quarter", True),
-        (r"\bnext\s+(?:fiscal\s+|calendar\s+)?year\b|\bnachste[ns]?\s+jahr\b|\bl'annee\s+prochaine\b|\bannee\s+prochaine\b|"
-         r"\b(?:el\s+)?(?:proximo\s+ano|ano\s+que\s+viene)\b|\bvolgend\s+jaar\b|\b(?:in|after)\s+the\s+new\s+year\b|"
-         r"\bnew\s+year\b", "next_year", True),
-        (r"\bnext\s+month\b|\bnachste[nm]?\s+monat\b|\b(?:le\s+)?mois\s+prochain\b|\b(?:el\s+)?(?:proximo\s+mes|mes\s+que\s+viene)\b|"
-         r"\bvolgende\s+maand\b", "next_month", True),
-        (r"\bnext\s+week\b|\bnachste[nr]?\s+woche\b|\b(?:la\s+)?semaine\s+prochaine\b|\b(?:la\s+)?(?:proxima|siguiente)\s+semana\b|"
-         r"\bvolgende\s+week\b", "next_week", True),
-        (r"\b(?:in|after|within|dans|en|dentro\s+de|daqui\s+a|em|over|nach|na)\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|"
-         r"etwa\s+|ca\.\s+|environ\s+|unos\s+|unas\s+)?(" + _NUMBER_RE + r")\s+(" + _UNIT_RE + r")\b", "in_n", True),
-        (r"\blater\s+this\s+year\b|\bend\s+of\s+(?:the\s+)?year\b|\byear[- ]end\b|\bjahresende\b|\bende\s+des\s+jahres\b|"
-         r"\bfin\s+de\s+(?:l')?annee\b|\bfin(?:ales)?\s+de\s+ano\b|\beinde\s+van\s+het\s+jaar\b", "year_end", True),
+        (
+            r"\bnext\s+(?:fiscal\s+)?quarter\b|\bnachste[ns]?\s+quartal\b|\b(?:prochain\s+trimestre|trimestre\s+prochain)\b|"
+            r"\b(?:proximo|siguiente)\s+trimestre\b|\bvolgend\s+kwartaal\b",
+            "next_quarter",
+            True,
+        ),
+        (
+            r"\bnext\s+(?:fiscal\s+|calendar\s+)?year\b|\bnachste[ns]?\s+jahr\b|\bl'annee\s+prochaine\b|\bannee\s+prochaine\b|"
+            r"\b(?:el\s+)?(?:proximo\s+ano|ano\s+que\s+viene)\b|\bvolgend\s+jaar\b|\b(?:in|after)\s+the\s+new\s+year\b|"
+            r"\bnew\s+year\b",
+            "next_year",
+            True,
+        ),
+        (
+            r"\bnext\s+month\b|\bnachste[nm]?\s+monat\b|\b(?:le\s+)?mois\s+prochain\b|\b(?:el\s+)?(?:proximo\s+mes|mes\s+que\s+viene)\b|"
+            r"\bvolgende\s+maand\b",
+            "next_month",
+            True,
+        ),
+        (
+            r"\bnext\s+week\b|\bnachste[nr]?\s+woche\b|\b(?:la\s+)?semaine\s+prochaine\b|\b(?:la\s+)?(?:proxima|siguiente)\s+semana\b|"
+            r"\bvolgende\s+week\b",
+            "next_week",
+            True,
+        ),
+        (
+            r"\b(?:in|after|within|dans|en|dentro\s+de|daqui\s+a|em|over|nach|na)\s+(?:about\s+|around\s+|approximately\s+|roughly\s+|"
+            r"etwa\s+|ca\.\s+|environ\s+|unos\s+|unas\s+)?(" + _NUMBER_RE + r")\s+(" + _UNIT_RE + r")\b",
+            "in_n",
+            True,
+        ),
+        (
+            r"\blater\s+this\s+year\b|\bend\s+of\s+(?:the\s+)?year\b|\byear[- ]end\b|\bjahresende\b|\bende\s+des\s+jahres\b|"
+            r"\bfin\s+de\s+(?:l')?annee\b|\bfin(?:ales)?\s+de\s+ano\b|\beinde\s+van\s+het\s+jaar\b",
+            "year_end",
+            True,
+        ),
         (r"\b(?:h([12])|(first|second)\s+half(?:\s+of\s+(?:the|next)\s+year)?)\b", "half", True),
         (r"\b(?:after|nach|apres|despues\s+de|depois\s+de|na)\s+(?:the\s+|dem\s+|le\s+|el\s+)?(" + _MONTH_RE + r")\b", "after_month", True),
         (r"\b(?:next|nachste[nm]?|prochain|proximo)\s+(" + _SEASON_RE + r")\b", "season", True),
-        (r"\b(?:in|after|around|from|by|until|till|im|ab|en|vers|a\s+partir\s+de|desde|para|em|rond|na)\s+"
-         r"(?:(early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|beginning\s+of|the\s+start\s+of|start\s+of|"
-         r"anfang|mitte|ende|debut|mi|fin|principios\s+de|mediados\s+de|finales\s+de)[\s-]+)?(" + _MONTH_RE + r")\b",
-         "month", False),
-        (r"\b(early|mid|late|end\s+of|beginning\s+of|start\s+of|anfang|mitte|ende|debut|fin|principios\s+de|mediados\s+de|"
-         r"finales\s+de)[\s-]+(" + _MONTH_RE + r")\b", "month_mod", False),
+        (
+            r"\b(?:in|after|around|from|by|until|till|im|ab|en|vers|a\s+partir\s+de|desde|para|em|rond|na)\s+"
+            r"(?:(early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|beginning\s+of|the\s+start\s+of|start\s+of|"
+            r"anfang|mitte|ende|debut|mi|fin|principios\s+de|mediados\s+de|finales\s+de)[\s-]+)?(" + _MONTH_RE + r")\b",
+            "month",
+            False,
+        ),
+        (
+            r"\b(early|mid|late|end\s+of|beginning\s+of|start\s+of|anfang|mitte|ende|debut|fin|principios\s+de|mediados\s+de|"
+            r"finales\s+de)[\s-]+(" + _MONTH_RE + r")\b",
+            "month_mod",
+            False,
+        ),
         (r"\b(?:in|after|during|im|en|au|dans|na|em|in\s+de)\s+(?:the\s+)?(" + _SEASON_RE + r")\b", "season", False),
-        (r"\b(?:in|after|from|im\s+jahr|en|dans|em|na)\s+(20\d{2})\b", "year", False),
+        (r"\b(?:in|after|from|until|till|im\s+jahr|bis|ab|en|dans|jusqu'en|hasta|em|na)\s+(20\d{2})\b", "year", False),
     )
 )
 
@@ -332,7 +517,7 @@ _DEFERRAL_IN_SENTENCE = re.compile(
     r"check\s+back|follow\s+up|ping\s+(?:me|us)|touch\s+base|revisit|get\s+back|come\s+back|reconnect|contact\s+(?:me|us)|"
     r"(?:email|write|call)\s+(?:me|us)|timing|budget|later|priority|melden|kommen\s+sie|wieder|erneut|nochmal|"
     r"recontact|revenez|relancez|reprenez|vuelva|contacte|escriba|volver|de\s+nuevo|otra\s+vez|nuevamente|"
-    r"opnieuw|terug|novamente|talk|speak|chat|discuss|connect|look\s+at|evaluat|plann|consider|until|till|bis|jusqu|hasta"
+    r"opnieuw|terug|novamente|noch ?einmal|versuchen|talk|speak|chat|discuss|connect|look\s+at|evaluat|plann|consider|until|till|bis|jusqu|hasta"
 )
 
 
@@ -415,7 +600,7 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     left = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start), text.rfind("\n", 0, start))
     right_candidates = [i for i in (text.find(".", end), text.find("!", end), text.find("?", end), text.find("\n", end)) if i >= 0]
     right = min(right_candidates) if right_candidates else len(text)
-    return text[left + 1: right]
+    return text[left + 1 : right]
 
 
 def find_follow_up_date(text: str, base: datetime) -> DateHit | None:

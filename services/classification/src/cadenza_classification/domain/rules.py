@@ -22,7 +22,9 @@ Decision order - the first step that fires decides the label:
 5. **Wrong person / referral** ("no longer with", "left the company", "not the right
    person"; "reach out to Jane Doe (jane@example.com)", "cc'ing my colleague"):
    ``referral`` when a contact (an address in the new text or in Cc, or a name
-   after a referral cue) is found, else ``wrong_person``.
+   after a referral cue) is found, else ``wrong_person``.  A referral cue in a
+   reply that is clearly interested ("yes, let's meet, and please include
+   Kevin") without wrong-person wording is left to the positive rule.
 6. **Negative** ("not interested", "no thanks", "we're all set", "not now" ...) with
    ``follow_up_date`` when a period is given ("Q3", "next quarter", "in 6 months",
    "after January").  A deferral ("try me in Q3", "let's talk next quarter") is
@@ -49,7 +51,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from .dates import find_follow_up_date, find_return_date
@@ -91,6 +93,7 @@ class Classification:
 # phrase tables (patterns apply to fold()ed text: lower-case, no accents, ß -> ss)
 # --------------------------------------------------------------------------- #
 
+
 def _rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w'])(?:" + "|".join(alternatives) + r")(?![\w])")
 
@@ -99,30 +102,60 @@ _WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|mon|tue|tues|wed|thu|t
 
 _OOO = _rx(
     # en
-    r"out of (?:the )?office", r"ooo", r"out of office", r"away from (?:the|my) (?:office|desk|email|inbox)",
+    r"out of (?:the )?office",
+    r"ooo",
+    r"out of office",
+    r"away from (?:the|my) (?:office|desk|email|inbox)",
     r"on (?:annual |parental |maternity |paternity |sick |medical |family |bereavement |study )?leave",
     r"on (?:vacation|holiday|holidays|sabbatical|pto|a business trip|business travel)",
     r"(?:currently|presently) (?:away|out|travell?ing|on leave|unavailable|out of the office)",
     r"(?:i am|i'm|i will be|i'll be) (?:out|away|travell?ing|off) (?:until|till|through|from|on|and|with|for)",
     r"(?:i am|i'm|i will be|i'll be) (?:out|away|off)(?: of the office)?(?: until| till| through)",
     r"limited (?:access to (?:e-?mail|my e-?mail)|connectivity|e-?mail access)",
-    r"away until", r"out until",
+    r"away until",
+    r"out until",
     # de
-    r"abwesend", r"abwesenheit\w*", r"nicht im (?:buro|buero|office|hause?)", r"ausser haus", r"im urlaub",
-    r"urlaubsbedingt", r"in (?:elternzeit|mutterschutz|karenz)", r"auf (?:dienstreise|geschaftsreise)",
-    r"wieder im (?:buro|buero|office|dienst)", r"nicht erreichbar",
+    r"abwesend",
+    r"abwesenheit\w*",
+    r"nicht im (?:buro|buero|office|hause?)",
+    r"ausser haus",
+    r"im urlaub",
+    r"urlaubsbedingt",
+    r"in (?:elternzeit|mutterschutz|karenz)",
+    r"auf (?:dienstreise|geschaftsreise)",
+    r"wieder im (?:buro|buero|office|dienst)",
+    r"nicht erreichbar",
     # fr
-    r"absente? du bureau", r"actuellement absente?", r"je suis absente?", r"en conges?", r"en vacances",
-    r"hors du bureau", r"de retour (?:le|au bureau|lundi|mardi|mercredi|jeudi|vendredi)", r"en deplacement",
+    r"absente? du bureau",
+    r"actuellement absente?",
+    r"je suis absente?",
+    r"en conges?",
+    r"en vacances",
+    r"hors du bureau",
+    r"de retour (?:le|au bureau|lundi|mardi|mercredi|jeudi|vendredi)",
+    r"en deplacement",
     # es
-    r"fuera de (?:la )?oficina", r"de vacaciones", r"ausente", r"estare fuera", r"de baja (?:medica|por)",
-    r"no estare disponible", r"fuera del despacho",
+    r"fuera de (?:la )?oficina",
+    r"de vacaciones",
+    r"ausente",
+    r"estare fuera",
+    r"de baja (?:medica|por)",
+    r"no estare disponible",
+    r"fuera del despacho",
     # pt
-    r"fora do escritorio", r"de ferias", r"em licenca",
+    r"fora do escritorio",
+    r"de ferias",
+    r"em licenca",
     # nl
-    r"afwezig", r"met vakantie", r"op vakantie", r"niet op kantoor", r"buiten kantoor",
+    r"afwezig",
+    r"met vakantie",
+    r"op vakantie",
+    r"niet op kantoor",
+    r"buiten kantoor",
     # it
-    r"fuori (?:ufficio|sede)", r"in ferie", r"assente",
+    r"fuori (?:ufficio|sede)",
+    r"in ferie",
+    r"assente",
 )
 
 _AUTO_SUBJECT = re.compile(
@@ -144,163 +177,355 @@ _OOO_SUBJECT = re.compile(
 
 _UNSUBSCRIBE = _rx(
     # en
-    r"unsubscribe", r"unsub", r"remove (?:me|us|my (?:e-?mail|address|name|details|contact|info\w*|data))",
-    r"take (?:me|us|my (?:e-?mail|address|name)) off", r"(?:get|put) me off",
+    r"unsubscribe",
+    r"unsub",
+    r"remove (?:me|us|my (?:e-?mail|address|name|details|contact|info\w*|data))",
+    r"take (?:me|us|my (?:e-?mail|address|name)) off",
+    r"(?:get|put) me off",
     r"stop (?:e-?mailing|mailing|contacting|sending|messaging|writing|spamming|reaching out|emailing)",
     r"(?:please )?stop (?:with )?(?:the |these |your )?(?:e-?mails|messages|spam)",
     r"(?:do not|don't|dont|never) (?:contact|e-?mail|send|write|message|spam|reach out to|call)(?: me| us)?(?: again| anymore| any more)?",
-    r"opt (?:me |us )?out", r"opt-out", r"no (?:more|further) (?:e-?mails|messages|contact)",
+    r"opt (?:me |us )?out",
+    r"opt-out",
+    r"no (?:more|further) (?:e-?mails|messages|contact)",
     r"off (?:your|the|this) (?:mailing |distribution |contact |e-?mail )?list",
     r"delete (?:my|our) (?:data|details|information|personal data|e-?mail|contact)",
-    r"leave me alone", r"not (?:to )?(?:contact|e-?mail) me again",
+    r"leave me alone",
+    r"not (?:to )?(?:contact|e-?mail) me again",
     # de
-    r"abmelden", r"abbestellen", r"austragen", r"(?:bitte )?entfernen sie (?:mich|uns|meine)",
-    r"nehmen sie (?:mich|uns) (?:aus|von)", r"keine (?:weiteren |e-?mails|mails|nachrichten|werbung)\w*",
-    r"nicht mehr (?:kontaktieren|anschreiben|anrufen|zusenden|schreiben)", r"kontaktieren sie mich nicht",
-    r"schreiben sie mir nicht", r"loschen sie (?:meine|bitte meine) (?:daten|adresse|e-?mail)",
-    r"werbewiderspruch", r"widerspreche",
+    r"abmelden",
+    r"abbestellen",
+    r"austragen",
+    r"(?:bitte )?entfernen sie (?:mich|uns|meine)",
+    r"nehmen sie (?:mich|uns) (?:aus|von)",
+    r"keine (?:weiteren |e-?mails|mails|nachrichten|werbung)\w*",
+    r"nicht mehr (?:kontaktieren|anschreiben|anrufen|zusenden|schreiben)",
+    r"kontaktieren sie mich nicht",
+    r"schreiben sie mir nicht",
+    r"loschen sie (?:meine|bitte meine) (?:daten|adresse|e-?mail)",
+    r"werbewiderspruch",
+    r"widerspreche",
     # fr
-    r"desabonner", r"desinscri\w*", r"desabonnement", r"retirez[- ]moi", r"supprimez[- ]moi",
-    r"supprimer mon adresse", r"ne plus (?:recevoir|me contacter|m'ecrire|etre contacte)",
-    r"ne me contactez plus", r"ne m'ecrivez plus", r"arretez de m'(?:ecrire|envoyer|contacter)",
+    r"desabonner",
+    r"desinscri\w*",
+    r"desabonnement",
+    r"retirez[- ]moi",
+    r"supprimez[- ]moi",
+    r"supprimer mon adresse",
+    r"ne plus (?:recevoir|me contacter|m'ecrire|etre contacte)",
+    r"ne me contactez plus",
+    r"ne m'ecrivez plus",
+    r"arretez de m'(?:ecrire|envoyer|contacter)",
     # es
-    r"dar(?:me|nos)? de baja", r"dadme de baja", r"denme de baja", r"eliminar(?:me|nos)", r"eliminen mi",
-    r"borr(?:ar|en) mis datos", r"no me (?:contacten|contactes|escriban|envien|escribas)",
-    r"no quiero recibir", r"dejen de (?:enviar|escribir|contactar)", r"cancelar (?:la )?suscripcion",
-    r"desuscribir\w*", r"sac(?:ar|a|en)me de (?:su|la|tu) lista",
+    r"dar(?:me|nos)? de baja",
+    r"dadme de baja",
+    r"denme de baja",
+    r"eliminar(?:me|nos)",
+    r"eliminen mi",
+    r"borr(?:ar|en) mis datos",
+    r"no me (?:contacten|contactes|escriban|envien|escribas)",
+    r"no quiero recibir",
+    r"dejen de (?:enviar|escribir|contactar)",
+    r"cancelar (?:la )?suscripcion",
+    r"desuscribir\w*",
+    r"sac(?:ar|a|en)me de (?:su|la|tu) lista",
     # nl / pt
-    r"uitschrijven", r"afmelden", r"verwijder (?:me|mij)", r"geen (?:e-?mails|mails|berichten) meer",
-    r"descadastr\w*", r"remover meu", r"cancelar inscricao", r"nao me (?:contate|envie|mande)",
+    r"uitschrijven",
+    r"afmelden",
+    r"verwijder (?:me|mij)",
+    r"geen (?:e-?mails|mails|berichten) meer",
+    r"descadastr\w*",
+    r"remover meu",
+    r"cancelar inscricao",
+    r"nao me (?:contate|envie|mande)",
 )
-_BARE_STOP = re.compile(r"^(?:stop|unsubscribe|remove|remove me|stopp|stoppen|arret|baja)[.!]*$")
+_BARE_STOP = re.compile(r"^(?:please )?(?:stop|unsubscribe|remove|remove me|stopp|stoppen|arret|baja)[.!]*(?: (?:thanks|thank you)[.!]*)?$")
 
 _WRONG_PERSON = _rx(
     r"no longer (?:with|at|employed|working|works|work|part of|in (?:this|that) role|responsible|in charge|handl\w*)",
-    r"(?:has|have|had) (?:since |now |already |recently )?left (?:(?:the |our |this )(?:company|organi[sz]ation|firm|business|team)"
+    r"(?:i've|we've|she's|he's|has|have|had) (?:since |now |already |recently )?left (?:(?:the |our |this )(?:company|organi[sz]ation|firm|business|team)"
     r"|(?!the |it |a |an |this |that |you |my |your |our |some |them |him |her |me |us |for |early |on |at )[a-z0-9&-]+"
     r"(?: inc| ltd| gmbh| llc| corp| sa| ag)?(?=[.,;!]| in \d| last | as of | earlier| and |$))",
     r"left the (?:company|organi[sz]ation|firm|business)",
     r"(?:not|isn't|aren't) the (?:right|best|correct|appropriate|relevant|proper) (?:person|contact|one|people|team)",
     r"wrong (?:person|contact|guy|email address|address)",
-    r"not the person (?:you|to|who)", r"not my (?:area|department|responsibility|role|decision|call|field)",
+    r"not the person (?:you|to|who)",
+    r"not (?:the|a) decision[- ]?maker",
+    r"not my (?:area|department|responsibility|role|decision|call|field)",
     r"(?:i|we) (?:don't|do not|dont) (?:handle|deal with|manage|own|make (?:these|those|the) decisions)",
-    r"not (?:responsible|in charge) (?:for|of)", r"not involved (?:in|with)",
+    r"not (?:responsible|in charge) (?:for|of)",
+    r"not involved (?:in|with)",
     r"(?:i have|i've|has|have) retired",
+    r"(?:mailbox|address|inbox|account|e-?mail address) (?:is )?(?:no longer|not) (?:monitored|active|in use|checked)",
     # de
-    r"(?:ist|bin) nicht mehr (?:bei|im unternehmen|fur|in der firma|tatig)", r"nicht mehr im unternehmen",
-    r"(?:hat|habe) das unternehmen verlassen", r"nicht (?:der|die) richtige (?:ansprechpartner\w*|person|kontakt)",
+    r"(?:ist|bin) nicht mehr (?:bei|im unternehmen|fur|in der firma|tatig)",
+    r"nicht mehr im unternehmen",
+    r"(?:hat|habe) das unternehmen verlassen",
+    r"nicht (?:der|die) richtige (?:ansprechpartner\w*|person|kontakt)",
     r"nicht zustandig",
     # fr
-    r"n'(?:est|suis) plus (?:chez|dans|avec|en poste|a)", r"a quitte (?:la societe|l'entreprise|la|le)",
-    r"pas (?:la bonne|le bon) (?:personne|interlocut\w*|contact)", r"ne (?:suis|travaille) plus",
+    r"n'(?:est|suis) plus (?:chez|dans|avec|en poste|a)",
+    r"a quitte (?:la societe|l'entreprise|la|le)",
+    r"pas (?:la bonne|le bon) (?:personne|interlocut\w*|contact)",
+    r"ne (?:suis|travaille) plus",
     # es
-    r"ya no (?:trabaja|esta|forma parte|trabajo|estoy)", r"no soy la persona", r"no es la persona",
+    r"ya no (?:trabaja|esta|forma parte|trabajo|estoy)",
+    r"no soy la persona",
+    r"no es la persona",
     r"no soy (?:el|la) responsable",
     # nl
-    r"niet meer werkzaam", r"niet de juiste persoon",
+    r"niet meer werkzaam",
+    r"niet de juiste persoon",
 )
 
 _REFERRAL_CUE = _rx(
-    r"reach(?:ing)? out to", r"contact(?:ing)?", r"get in touch with", r"talk(?:ing)? to", r"speak(?:ing)? (?:to|with)",
-    r"connect(?:ing)? with", r"write to", r"e-?mail(?:ing)?(?! me| us)", r"forward(?:ed|ing)? (?:this|your (?:e-?mail|note|message))? ?to",
-    r"cc'?(?:ing|ed|d)", r"cc-ing", r"cc ing", r"copying", r"(?:i've|i have|i'm|have) (?:copied|added|looped in|cc'?d)",
-    r"loop(?:ing|ed)? in", r"adding", r"the (?:right|best|correct|appropriate|better) (?:person|contact|one)",
+    r"reach(?:ing)? out to",
+    r"contact(?:ing)?",
+    r"get in touch with",
+    r"talk(?:ing)? to",
+    r"speak(?:ing)? (?:to|with)",
+    r"connect(?:ing)? with",
+    r"write to",
+    r"e-?mail(?:ing)?(?! me| us)",
+    r"forward(?:ed|ing)? (?:this|your (?:e-?mail|note|message))? ?to",
+    r"cc'?(?:ing|ed|d)",
+    r"cc-ing",
+    r"cc ing",
+    r"copying",
+    r"(?:i've|i have|i'm|have) (?:copied|added|looped in|cc'?d)",
+    r"loop(?:ing|ed)? in",
+    r"adding",
+    r"the (?:right|best|correct|appropriate|better) (?:person|contact|one)",
     r"(?:who|she|he|they) (?:handles|manages|owns|runs|leads|is responsible|is in charge|can help|oversees|looks after)",
-    r"handles (?:this|that|these|our|all)", r"in charge of", r"responsible for",
-    r"wenden sie sich (?:bitte )?an", r"kontaktieren sie", r"ansprechpartner\w* (?:ist|ware|hierfur)", r"zustandig ist",
-    r"in kopie", r"contactez", r"adressez[- ]vous a", r"s'adresser a", r"la bonne personne", r"en copie",
-    r"contact(?:e|ar) a", r"pongase en contacto con", r"escriba a", r"la persona (?:adecuada|indicada|correcta)",
-    r"en copia", r"neem contact op met",
+    r"handles (?:this|that|these|our|all)",
+    r"in charge of",
+    r"responsible for",
+    r"wenden sie sich (?:bitte )?an",
+    r"kontaktieren sie",
+    r"ansprechpartner\w* (?:ist|ware|hierfur)",
+    r"zustandig ist",
+    r"in kopie",
+    r"contactez",
+    r"adressez[- ]vous a",
+    r"s'adresser a",
+    r"la bonne personne",
+    r"en copie",
+    r"contact(?:e|ar) a",
+    r"pongase en contacto con",
+    r"escriba a",
+    r"la persona (?:adecuada|indicada|correcta)",
+    r"en copia",
+    r"neem contact op met",
 )
-_CC_CUE = re.compile(r"\bcc'?(?:ing|ed|d)?\b|\bcc-ing\b|\bcopying\b|\bcopied\b|\bloop(?:ing|ed)? in\b|\badding\b|\badded\b|"
-                     r"\bin kopie\b|\ben copie\b|\ben copia\b")
+_CC_CUE = re.compile(
+    r"\bcc'?(?:ing|ed|d)?\b|\bcc-ing\b|\bcopying\b|\bcopied\b|\bloop(?:ing|ed)? in\b|\badding\b|\badded\b|"
+    r"\bin kopie\b|\ben copie\b|\ben copia\b"
+)
 
 _NEGATIVE = _rx(
     # en
-    r"not (?:\w+ ){0,2}interested", r"no (?:\w+ )?interest", r"(?:isn't|aren't|wasn't|won't be|wouldn't be|am not|are not|is not|"
+    r"not (?:\w+ ){0,2}interested",
+    r"no (?:\w+ )?interest",
+    r"(?:isn't|aren't|wasn't|won't be|wouldn't be|am not|are not|is not|"
     r"no longer|not really|never) (?:\w+ ){0,2}interest(?:ed|ing)?",
-    r"not (?:a |the )?(?:good |great |right |strong )?fit", r"no,? thanks?(?: you)?", r"no thx", r"(?:thanks|thank you),? but no",
+    r"not (?:a |the )?(?:good |great |right |strong )?fit",
+    r"no,? thanks?(?: you)?",
+    r"no thx",
+    r"(?:thanks|thank you),? but no",
     r"(?:we|i)(?:'ll| will| would| have to| must|'d| am going to| are going to) (?:have to )?(?:pass|decline)",
-    r"(?:we'll|i'll|we will|i will) pass", r"pass on this", r"not for (?:us|me|now)", r"not relevant", r"irrelevant",
-    r"not something (?:we|i)(?:'re| are| am)? (?:need|want|looking|interested|considering)\w*",
+    r"(?:we'll|i'll|we will|i will) pass",
+    r"pass on this",
+    r"not for (?:us|me|now)",
+    r"not relevant",
+    r"irrelevant",
+    r"(?:isn't|is not|not) (?:something|anything) (?:we|i)(?:'d|'re|'ll| would| are| am| will)?(?: ever| really)? "
+    r"(?:need|want|buy|use|consider|look|interest)\w*",
+    r"(?:going|go|went|gone|heading|move|moving) (?:in )?(?:a )?(?:different|another) direction",
+    r"(?:signed|went|gone|going|go) with (?:a |another |one of your )?(?:competitor|different (?:vendor|provider|solution)|another (?:vendor|provider|solution))",
+    r"(?:don't|do not|dont) think (?:we|i)(?:'d|'ll| would| will)? (?:need|want|require|benefit|use|be interested)",
     r"(?:we|i) (?:don't|do not|dont) (?:need|want|require) (?:it|this|that|your|any|such|a|an|another|the|more|additional|to (?:buy|change|switch))",
-    r"no need (?:for|at the moment|right now|at this time|,? thanks?)", r"not needed",
+    r"no need (?:for|at the moment|right now|at this time|,? thanks?)",
+    r"not needed",
     r"(?:we're|we are|i'm|i am) (?:all set|covered|good for now|fine for now|set for now|good,? thanks?|fine,? thanks?)"
     r"(?! (?:for|on) (?:" + _WEEKDAYS[3:-1] + r"|the call|the meeting|next))",
-    r"all set (?:here|for now|thanks?|on (?:this|that|our end|our side))", r"not (?:currently |really )?(?:looking|in the market|buying|considering|pursuing|ready)",
-    r"(?:not|won't be|will not be) moving forward", r"decided (?:not|to go (?:with|another))",
-    r"(?:went|going|go) with (?:another|a different|a competitor)", r"already (?:have|use|using|work with|working with|partnered with|"
+    r"all set (?:here|for now|thanks?|on (?:this|that|our end|our side))",
+    r"not (?:currently |really )?(?:looking|in the market|buying|considering|pursuing|ready)",
+    r"(?:not|won't be|will not be) moving forward",
+    r"decided (?:not|to go (?:with|another))",
+    r"(?:went|going|go) with (?:another|a different|a competitor)",
+    r"already (?:have|use|using|work with|working with|partnered with|"
     r"signed with|chose|chosen|picked|decided on|invested in|got) (?:a |an |our |another |one |some |the |in-house |internal )?"
     r"(?:[\w-]+ )?(?:solution|vendor|provider|tool|partner|system|platform|agency|contract|team|someone|something|product|"
-    r"service|software|crm|supplier|company)s?", r"happy with (?:our|the|my) current", r"no budget",
-    r"(?:don't|do not|dont) have (?:the |a |any )?(?:budget|bandwidth|capacity|time|need)", r"no (?:capacity|bandwidth)",
-    r"not (?:a )?priority", r"not (?:right )?now", r"not at (?:this|the) (?:time|moment|point|stage)", r"not this (?:year|quarter|time)",
-    r"maybe later", r"(?:bad|wrong|not the right|not a good) (?:timing|time)", r"timing (?:isn't|is not|is) (?:right|off|bad)",
-    r"(?:please )?(?:don't|do not) follow up", r"nope", r"decline[ds]?", r"not (?:really )?(?:necessary|a need)",
+    r"service|software|crm|supplier|company)s?",
+    r"happy with (?:our|the|my) current",
+    r"no budget",
+    r"(?:don't|do not|dont) have (?:the |a |any )?(?:budget|bandwidth|capacity|time|need)",
+    r"no (?:capacity|bandwidth)",
+    r"not (?:a )?priority",
+    r"not (?:right )?now",
+    r"not at (?:this|the) (?:time|moment|point|stage)",
+    r"not this (?:year|quarter|time)",
+    r"maybe later",
+    r"(?:bad|wrong|not the right|not a good) (?:timing|time)",
+    r"timing (?:isn't|is not|is) (?:right|off|bad)",
+    r"(?:please )?(?:don't|do not) follow up",
+    r"nope",
+    r"decline[ds]?",
+    r"not (?:really )?(?:necessary|a need)",
     r"(?:can't|cannot) (?:commit|justify|take this on)",
     # de
-    r"kein(?:e|en)? (?:interesse|bedarf)", r"nicht interessiert", r"(?:derzeit|aktuell|momentan|zur zeit|zurzeit|im moment) "
-    r"(?:kein\w*|nicht)", r"nein,? danke", r"leider (?:nein|nicht|kein\w*)", r"passt (?:leider )?nicht", r"(?:haben|nutzen|verwenden) (?:wir )?bereits (?:einen?|eine) (?:[\w-]+ )?(?:anbieter|losung|partner|dienstleister|tool|system|agentur|vertrag)",
+    r"kein(?:e|en)? (?:interesse|bedarf)",
+    r"nicht interessiert",
+    r"(?:derzeit|aktuell|momentan|zur zeit|zurzeit|im moment) "
+    r"(?:kein\w*|nicht)",
+    r"nein,? danke",
+    r"leider (?:nein|nicht|kein\w*)",
+    r"passt (?:leider )?nicht",
+    r"(?:haben|nutzen|verwenden) (?:wir )?bereits (?:einen?|eine) (?:[\w-]+ )?(?:anbieter|losung|partner|dienstleister|tool|system|agentur|vertrag)",
     r"(?:brauchen|benotigen) (?:wir|ich) (?:nicht|kein\w*)",
     # fr
-    r"pas interesse\w*", r"ne (?:suis|sommes) pas interesse\w*", r"pas d'interet", r"pas (?:de )?besoin", r"non,? merci",
-    r"pas pour (?:le moment|l'instant|nous|moi)", r"pas maintenant", r"pas le moment", r"deja equipe\w*",
+    r"pas interesse\w*",
+    r"ne (?:suis|sommes) pas interesse\w*",
+    r"pas d'interet",
+    r"pas (?:de )?besoin",
+    r"non,? merci",
+    r"pas pour (?:le moment|l'instant|nous|moi)",
+    r"pas maintenant",
+    r"pas le moment",
+    r"deja equipe\w*",
     # es
-    r"no (?:me|nos) interesa\w*", r"no (?:estoy|estamos) interesad\w*", r"no,? gracias", r"no por ahora", r"ahora no",
-    r"en este momento no", r"no es (?:el|un) buen momento", r"no necesitamos", r"ya (?:tenemos|contamos con|usamos|trabajamos con)",
+    r"no (?:me|nos) interesa\w*",
+    r"no (?:estoy|estamos) interesad\w*",
+    r"no,? gracias",
+    r"no por ahora",
+    r"ahora no",
+    r"en este momento no",
+    r"no es (?:el|un) buen momento",
+    r"no necesitamos",
+    r"ya (?:tenemos|contamos con|usamos|trabajamos con)",
     # nl / pt
-    r"geen interesse", r"niet geinteresseerd", r"nee,? (?:bedankt|dank je|dank u)", r"geen behoefte",
-    r"nao (?:tenho|temos) interesse", r"nao (?:estou|estamos) interessad\w*", r"nao,? obrigad\w*",
+    r"geen interesse",
+    r"niet geinteresseerd",
+    r"nee,? (?:bedankt|dank je|dank u)",
+    r"geen behoefte",
+    r"nao (?:tenho|temos) interesse",
+    r"nao (?:estou|estamos) interessad\w*",
+    r"nao,? obrigad\w*",
 )
+_BARE_YES = re.compile(r"^(?:yes|yeah|yep|yup|sure|absolutely|definitely|ja|oui|si|of course)(?: please)?[.!]*$")
 _BARE_NO = re.compile(r"^(?:no|nope|nein|non|nee|nao|no gracias|no thanks)[.!]*$")
 
 _DEFERRAL = _rx(
-    r"not (?:right )?now", r"not at (?:this|the) (?:time|moment)", r"not this (?:year|quarter)", r"maybe later",
+    r"not (?:right )?now",
+    r"not at (?:this|the) (?:time|moment)",
+    r"not this (?:year|quarter)",
+    r"maybe later",
     r"try (?:me|us) (?:again )?(?:in|after|next|later|around|towards|toward|at|early|late|mid|once|when)",
-    r"(?:reach|circle|check|get|come|ping|touch) (?:out|back|base)?(?: (?:again|with me|to me|to us|with us))? "
-    r"(?:in|after|next|later|around|towards|early|late|mid|once)",
+    r"(?:reach|circle|check|get|come|ping|touch|follow) ?(?:out|back|base|up)?(?: (?:to|with) (?:me|us))?(?: again)?(?: (?:with|to) (?:me|us))? "
+    r"(?:in|after|next|later|around|towards|early|late|mid|once|at the)",
     r"(?:reach out|circle back|check back|follow up|ping me|ping us|touch base|reconnect|revisit(?: this)?)"
     r"(?: again| with (?:me|us))? (?:in|after|next|later|around|towards|early|late|mid|once)",
+    r"versuchen sie es (?:\w+ ){0,4}(?:noch ?einmal|nochmal|erneut|wieder|spater)",
     r"(?:contact|email|e-mail|write|call) (?:me|us) (?:again )?(?:in|after|next|later|around)",
-    r"(?:bad|wrong|not the right|not a good) (?:timing|time)", r"timing (?:isn't|is not) right",
+    r"(?:bad|wrong|not the right|not a good) (?:timing|time)",
+    r"timing (?:isn't|is not) right",
     r"(?:melden|kommen) sie (?:sich )?(?:gerne )?(?:wieder|nochmal|erneut|im|in|nach)",
     r"(?:derzeit|aktuell|momentan|zur zeit|zurzeit|im moment) (?:nicht|kein\w*)",
-    r"pas (?:pour le moment|maintenant|pour l'instant)", r"recontactez[- ]moi", r"revenez vers (?:moi|nous)",
-    r"relancez[- ]moi", r"ahora no", r"por ahora no", r"no por ahora", r"en este momento no",
-    r"vuelva a (?:contactar|escribir)\w*", r"contacte(?:me|nos) (?:de nuevo|otra vez|nuevamente|en|despues)",
+    r"pas (?:pour le moment|maintenant|pour l'instant)",
+    r"recontactez[- ]moi",
+    r"revenez vers (?:moi|nous)",
+    r"relancez[- ]moi",
+    r"ahora no",
+    r"por ahora no",
+    r"no por ahora",
+    r"en este momento no",
+    r"vuelva a (?:contactar|escribir)\w*",
+    r"(?:ping|contact|email|e-mail|call|reach out to|write) (?:me|us) (?:again )?(?:then|at that (?:time|point))",
+    r"budget (?:opens|frees up|resets|renews|is available|becomes available|cycle)",
+    r"contacte(?:me|nos) (?:de nuevo|otra vez|nuevamente|en|despues)",
 )
 # talking later about it: a deferral if the period is far enough away
-_LATER_TALK = _rx(r"talk", r"speak", r"chat", r"connect", r"discuss", r"revisit", r"reach out", r"look at (?:this|it)",
-                  r"sprechen", r"telefonieren", r"parler", r"hablar", r"reden")
+_LATER_TALK = _rx(
+    r"talk",
+    r"speak",
+    r"chat",
+    r"connect",
+    r"discuss",
+    r"revisit",
+    r"reach out",
+    r"look at (?:this|it)",
+    r"sprechen",
+    r"telefonieren",
+    r"parler",
+    r"hablar",
+    r"reden",
+)
 
 _POSITIVE = _rx(
     # en
-    r"interested", r"interesting", r"sounds? (?:good|great|interesting|promising|like a plan|fine|perfect)",
+    r"interested",
+    r"interesting",
+    r"sounds? (?:good|great|interesting|promising|like a plan|fine|perfect)",
     r"let's (?:talk|chat|connect|meet|set (?:up|something up)|schedule|find (?:a )?time|do it|hop on|jump on|book|speak|discuss)",
     r"happy to (?:chat|talk|connect|meet|hop on|jump on|learn|take a look|discuss|speak|set|find|schedule|book)",
     r"(?:would|i'd|we'd|i would|we would) (?:love|like|be happy|be glad|be keen|be open) to (?:chat|talk|connect|meet|learn|hear|see|discuss|set|schedule|book|find|get|try|explore)",
-    r"book (?:a |some )?(?:time|call|meeting|slot|demo)", r"(?:schedule|set up|arrange) (?:a |some )?(?:call|meeting|demo|time|chat)",
+    r"book (?:a |some )?(?:time|call|meeting|slot|demo)",
+    r"(?:schedule|set up|arrange) (?:a |some )?(?:call|meeting|demo|time|chat)",
     r"(?:send|share|forward) (?:me |us )?(?:over )?(?:some |more |the |a |your )?(?:info|information|details|deck|pricing|proposal|materials|case stud\w+|brochure|one[- ]pager|overview)",
-    r"tell me more", r"learn more", r"hear more", r"(?:send|share) (?:me |us )?(?:a |an |the )?(?:calendar )?(?:invite|link)",
-    r"calendly", r"my calendar", r"grab (?:some )?time", r"count (?:me|us) in", r"worth a (?:chat|conversation|call|look)",
-    r"open to (?:a |an )?(?:chat|call|conversation|learning|exploring|hearing)", r"(?<!make )(?<!be )(?:yes|yeah|yep|sure)(?:,| please| let's| happy| sounds| why not|!)",
-    r"why not", r"please do(?! not)", r"go ahead", r"(?:i'm|i am|we're|we are) (?:free|available) (?:on|at|this|next|tomorrow|any)",
+    r"tell me more",
+    r"learn more",
+    r"hear more",
+    r"(?:send|share) (?:me |us )?(?:a |an |the )?(?:calendar )?(?:invite|link)",
+    r"calendly",
+    r"my calendar",
+    r"grab (?:some )?time",
+    r"count (?:me|us) in",
+    r"worth a (?:chat|conversation|call|look)",
+    r"open to (?:a |an )?(?:chat|call|conversation|learning|exploring|hearing)",
+    r"(?<!make )(?<!be )(?:yes|yeah|yep|sure)(?:,| please| let's| happy| sounds| why not|!)",
+    r"why not",
+    r"please do(?! not)",
+    r"go ahead",
+    r"see you (?:then|there|soon|on|next|tomorrow|" + _WEEKDAYS[3:-1] + r")",
+    r"talk (?:to you )?(?:then|on " + _WEEKDAYS + r")",
+    r"(?:we're|we are|i'm|i am|all) (?:all )?set for (?:" + _WEEKDAYS[3:-1] + r"|the call|the meeting|the demo|next|our)",
+    r"(?:confirmed|booked|accepted)(?: the| your)? (?:invite|invitation|meeting|call|time|slot)",
+    r"(?:i'm|i am|we're|we are) (?:free|available) (?:on|at|this|next|tomorrow|any)",
     _WEEKDAYS + r"\w*(?: \w+){0,6} (?:works|would work|work for me|is good|is fine|suits|could work|is perfect|is open)",
     r"(?:how about|what about|does|would|can we do|could we do) (?:" + _WEEKDAYS + r"|next week|this week|later this week)",
     r"\d{1,2}(?::\d{2})? ?(?:am|pm)(?: \w+){0,4} (?:works|would work|is good|is fine|suits)",
     # de
-    r"interessiert", r"interesse", r"klingt (?:gut|interessant|spannend|super|prima)", r"gerne", r"gern",
-    r"lassen sie uns (?:sprechen|telefonieren|reden|einen termin)", r"termin (?:vereinbaren|vorschlagen|machen|finden)",
+    r"interessiert",
+    r"interesse",
+    r"klingt (?:gut|interessant|spannend|super|prima)",
+    r"gerne",
+    r"gern",
+    r"lassen sie uns (?:sprechen|telefonieren|reden|einen termin)",
+    r"termin (?:vereinbaren|vorschlagen|machen|finden)",
     r"(?:schicken|senden) sie mir (?:gerne )?(?:mehr |weitere )?(?:infos|informationen|unterlagen|details)",
     # fr
-    r"interesse\w*", r"ca (?:m'|nous )?interesse", r"avec plaisir", r"volontiers", r"ca me va", r"parlons",
+    r"interesse\w*",
+    r"ca (?:m'|nous )?interesse",
+    r"avec plaisir",
+    r"volontiers",
+    r"ca me va",
+    r"parlons",
     r"(?:je suis|nous sommes) (?:disponibles?|partants?)",
     r"envoyez[- ]moi (?:plus d'|davantage d'|des |les )?(?:informations|infos|details|documentation)",
     # es
-    r"me interesa", r"nos interesa", r"interesad[oa]s?", r"suena (?:bien|interesante|genial)", r"hablemos", r"con gusto",
-    r"(?:envieme|enviame|mandame|mandeme) (?:mas )?(?:informacion|info|detalles)", r"(?:estoy|estamos) disponibles?",
+    r"me interesa",
+    r"nos interesa",
+    r"interesad[oa]s?",
+    r"suena (?:bien|interesante|genial)",
+    r"hablemos",
+    r"con gusto",
+    r"(?:envieme|enviame|mandame|mandeme) (?:mas )?(?:informacion|info|detalles)",
+    r"(?:estoy|estamos) disponibles?",
     # nl / pt
-    r"geinteresseerd", r"klinkt goed", r"interessad[oa]s?", r"parece bom",
+    r"geinteresseerd",
+    r"klinkt goed",
+    r"interessad[oa]s?",
+    r"parece bom",
 )
 _NEGATOR = re.compile(
     r"(?:\bnot|\bno|\bnever|n't|\bnicht|\bkein\w*|\bpas|\bne|\bjamais|\bnunca|\bgeen|\bniet|\bnao|\bnor|\bhardly|\bwithout"
@@ -316,7 +541,8 @@ _NAME_STOP = frozenset(
     "coworker boss manager head director ceo cto cfo coo vp it hr it's this that these those monday tuesday wednesday "
     "thursday friday saturday sunday january february march april may june july august september october november "
     "december kind best regards herr frau mr mrs ms dr prof sir madam mme m sr sra bitte sie an unser unsere mon ma "
-    "notre nuestro nuestra su mi les le la el".split()
+    "notre nuestro nuestra su mi les le la el try ask ping call see forward write loop instead also just "
+    "i'll i'm i've i'd i\u2019ll i\u2019m".split()
 )
 _ROLE_FILLER = re.compile(
     r"^(?:(?:my|our|the|his|her|their)\s+)?(?:(?:colleague|co-?worker|teammate|boss|manager|ceo|cto|cfo|coo|cmo|"
@@ -330,6 +556,7 @@ _ROLE_FILLER = re.compile(
 # helpers
 # --------------------------------------------------------------------------- #
 
+
 def _first_match(pattern: re.Pattern[str], text: str) -> str | None:
     m = pattern.search(text)
     return m.group(0) if m else None
@@ -339,7 +566,7 @@ def _unnegated(pattern: re.Pattern[str], text: str) -> list[str]:
     """Matches of ``pattern`` that are not preceded (same clause, ~25 chars) by a negation."""
     hits = []
     for m in pattern.finditer(text):
-        window = text[max(0, m.start() - 40): m.start()]
+        window = text[max(0, m.start() - 40) : m.start()]
         window = re.split(r"[.!?;,]| but | aber | mais | pero | maar ", window)[-1]
         window = re.sub(r"\bno (?:problem|worries|doubt)\b", " ", window)
         if _NEGATOR.search(window):
@@ -352,8 +579,8 @@ def _base_datetime(msg: ParsedMessage, now: datetime | None) -> datetime:
     if msg.sent_at is not None:
         return msg.sent_at
     if now is not None:
-        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
-    return datetime.now(timezone.utc)  # only when neither a Date header nor `now` is available
+        return now if now.tzinfo else now.replace(tzinfo=UTC)
+    return datetime.now(UTC)  # only when neither a Date header nor `now` is available
 
 
 def _finish(label: Label, confidence: float, evidence: list[str], review_threshold: float, **extra) -> Classification:
@@ -373,9 +600,13 @@ def _machine_evidence(msg: ParsedMessage, subject_folded: str) -> list[str]:
     auto_submitted = h.get("auto-submitted", "").strip()
     if auto_submitted and auto_submitted.split(";", 1)[0].strip().lower() != "no":
         evidence.append(f"header Auto-Submitted: {auto_submitted}")
-    for name, shown in (("x-autoreply", "X-Autoreply"), ("x-autorespond", "X-Autorespond"),
-                        ("x-autoresponder", "X-Autoresponder"), ("x-autoreply-from", "X-Autoreply-From"),
-                        ("x-mail-autoreply", "X-Mail-Autoreply")):
+    for name, shown in (
+        ("x-autoreply", "X-Autoreply"),
+        ("x-autorespond", "X-Autorespond"),
+        ("x-autoresponder", "X-Autoresponder"),
+        ("x-autoreply-from", "X-Autoreply-From"),
+        ("x-mail-autoreply", "X-Mail-Autoreply"),
+    ):
         value = h.get(name)
         if value is not None and value.strip().lower() not in ("no", "false", "0"):
             evidence.append(f"header {shown}: {value}".rstrip(": "))
@@ -403,7 +634,7 @@ def _referral_contact(msg: ParsedMessage, text: str, folded: str, cue_found: boo
     evidence: list[str] = []
     own = {msg.from_address or "", *msg.to_addresses}
     cc_names = {addr: name for name, addr in msg.cc}
-    email = None
+    email: str | None = None
     email_pos = -1
     for m in _EMAIL.finditer(text):
         candidate = m.group(0).strip(".'").lower()
@@ -411,25 +642,25 @@ def _referral_contact(msg: ParsedMessage, text: str, folded: str, cue_found: boo
             continue
         email, email_pos = candidate, m.start()
         break
-    name = None
+    name: str | None = None
     if email:
         evidence.append(f"address {email}")
         if cc_names.get(email):
             name = cc_names[email]
         else:
-            window = text[max(0, email_pos - 80): email_pos]
-            m = re.search(_NAME + r"[ \t]*(?:\(|<|\[|-|\u2013|:|,|\bat\b|\bvia\b|\bunder\b)?[ \t]*(?:mailto:)?$", window)
-            if m:
-                name = _clean_name(m.group(1))
+            window = text[max(0, email_pos - 80) : email_pos]
+            before = re.search(_NAME + r"[ \t]*(?:\(|<|\[|-|\u2013|:|,|\bat\b|\bvia\b|\bunder\b)?[ \t]*(?:mailto:)?$", window)
+            if before:
+                name = _clean_name(before.group(1))
     if name is None and cue_found:
         for m in _REFERRAL_CUE_CASED.finditer(text):
-            rest = text[m.end(): m.end() + 120]
+            rest = text[m.end() : m.end() + 120]
             rest = _ROLE_FILLER.sub("", rest.lstrip(" \t:,"), count=1)
             nm = re.match(_NAME, rest)
             if nm:
-                candidate = _clean_name(nm.group(1))
-                if candidate:
-                    name = candidate
+                found_name = _clean_name(nm.group(1))
+                if found_name:
+                    name = found_name
                     break
     if email is None and msg.cc and _CC_CUE.search(folded):
         others = [(n, a) for n, a in msg.cc if a not in own]
@@ -613,6 +844,8 @@ def classify(
             return finish(Label.negative, 0.7, evidence, follow_up_date=hit.value)
 
     # 7. positive -----------------------------------------------------------------
+    if not positives and _BARE_YES.match(folded):
+        return finish(Label.positive, 0.7, [f"bare '{folded}'"])
     if positives:
         evidence = [f"phrase '{p}'" for p in dict.fromkeys(positives)][:4]
         confidence = min(0.95, 0.75 + 0.07 * (len(set(positives)) - 1))

@@ -65,16 +65,44 @@ def fold(text: str) -> str:
 
 _BLOCK_TAGS = frozenset(
     {
-        "address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt",
-        "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
-        "h5", "h6", "header", "li", "main", "nav", "ol", "p", "pre", "section", "table",
-        "tbody", "thead", "tfoot", "tr", "ul",
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
     }
 )
 _SKIP_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript", "xml"})
-_VOID_TAGS = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
-)
+_VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"})
 # class / id markers of quoted history and signatures in the HTML of common clients
 _QUOTE_CLASSES = ("gmail_quote", "yahoo_quoted", "protonmail_quote", "zmail_extra", "ms-outlook-quote")
 _SIGNATURE_MARKERS = ("gmail_signature", "moz-signature", "signature")
@@ -135,11 +163,15 @@ class _HtmlToText:
         if tag in _VOID_TAGS:
             return
         marker = (attr.get("class", "") + " " + attr.get("id", "")).lower()
-        quote_inc = 1 if (
-            (tag == "blockquote" and attr.get("type", "").lower() == "cite")
-            or (tag == "blockquote")
-            or any(c in marker for c in _QUOTE_CLASSES)
-        ) else 0
+        quote_inc = (
+            1
+            if (
+                (tag == "blockquote" and attr.get("type", "").lower() == "cite")
+                or (tag == "blockquote")
+                or any(c in marker for c in _QUOTE_CLASSES)
+            )
+            else 0
+        )
         # Outlook wraps the reply header in <div id="divRplyFwdMsg"> / <div id="appendonsend">:
         # the text-level detector catches the "From: ... Sent: ..." block that follows.
         skip_inc = 1 if tag in _SKIP_TAGS else 0
@@ -265,7 +297,7 @@ def _tokenize(html: str, sink: _HtmlToText) -> None:
         if found is None:
             break
         lt = found.start()
-        nxt = html[lt + 1: lt + 2]
+        nxt = html[lt + 1 : lt + 2]
         if lt > text_start:
             sink.handle_data(unescape(html[text_start:lt]))
         text_start = n  # whatever happens below, the pending text has been flushed
@@ -284,7 +316,7 @@ def _tokenize(html: str, sink: _HtmlToText) -> None:
         end = html.find(">", lt + 1)
         if end < 0:
             return  # unterminated tag: drop the rest
-        tag_text = html[lt: end + 1]
+        tag_text = html[lt : end + 1]
         pos = text_start = end + 1
         m = _TAG_NAME.match(tag_text)
         if not m:
@@ -339,12 +371,8 @@ def html_to_text(html: str) -> str:
 _QUOTED_LINE = re.compile(r"^[ \t]*(?:>|\|(?=[ \t]))")
 
 # "On Tue, Mar 2, 2027 at 9:14 AM Dana <dana@example.com> wrote:" and translations.
-_ATTRIBUTION_START = re.compile(
-    r"^[ \t]*(?:on|am|le|el|op|em|il|den|pa|på|w dniu|dne)\b", re.IGNORECASE
-)
-_ATTRIBUTION_VERB = (
-    r"(?:wrote|writes|schrieb|schreef|a [ée]crit|escribi[óo]|escreveu|ha scritto|skrev|napisa[łl]\w*|написал\w*)"
-)
+_ATTRIBUTION_START = re.compile(r"^[ \t]*(?:on|am|le|el|op|em|il|den|pa|på|w dniu|dne)\b", re.IGNORECASE)
+_ATTRIBUTION_VERB = r"(?:wrote|writes|schrieb|schreef|a [ée]crit|escribi[óo]|escreveu|ha scritto|skrev|napisa[łl]\w*|написал\w*)"
 # "... wrote:" at the end, or "Am ... schrieb Dana <dana@example.com>:" (verb inside, colon at the end)
 _ATTRIBUTION_END = re.compile(
     r"\b" + _ATTRIBUTION_VERB + r"(?:[ \t]*:?|[^\n]{0,250}:)[ \t]*$",
@@ -470,11 +498,20 @@ def _strip_signature(lines: list[str]) -> list[str]:
     for k, line in enumerate(lines):
         if _SIG_DELIMITER.match(line) or _MOBILE_SIGNATURE.match(line):
             return lines[:k]
-        if k > first_content and _VALEDICTION.match(line):
-            remaining = [x for x in lines[k + 1:] if x.strip()]
-            if len(remaining) <= _MAX_SIGNATURE_LINES:
-                return lines[:k]
+        if k > first_content and _VALEDICTION.match(line) and _looks_like_signature([x for x in lines[k + 1 :] if x.strip()]):
+            return lines[:k]
     return lines
+
+
+def _looks_like_signature(rest: list[str]) -> bool:
+    """What follows a valediction: a few short lines (name, title, phone), no question, no prose."""
+    if len(rest) > _MAX_SIGNATURE_LINES:
+        return False
+    if rest and len(rest[0].strip()) > 40:
+        return False
+    if any(len(x) > 80 or x.rstrip().endswith("?") for x in rest):
+        return False
+    return sum(len(x) for x in rest) <= 400
 
 
 def _strip_name_block(lines: list[str], sender_name: str | None) -> list[str]:

@@ -25,7 +25,9 @@ plans = Table(
     Column("tenant", Text, nullable=False),
     Column("cadence_id", UUID(as_uuid=True), nullable=False),
     Column("timezone", Text, nullable=False),
+    Column("timezone_source", Text),  # prospect | region | country | phone | cadence_default (as enrollment chose it)
     Column("country", Text),
+    Column("subdivision", Text),  # holidays subdivision code derived from the prospect's region, if any
     Column("status", Text, nullable=False),
     Column("anchor_at", DateTime(timezone=True), nullable=False),
     Column("paused_at", DateTime(timezone=True)),

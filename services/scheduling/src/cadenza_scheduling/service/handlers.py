@@ -144,6 +144,7 @@ async def on_step_resolved(session: AsyncSession, *, event: MessageSent | Messag
     if plan.status != "active":
         return
     spec = await _spec(session, plan.cadence_id)
+    await _cancel_pending(session, plan.enrollment_id)  # one live timer: anything still pending is for a step now done
     await _schedule(session, plan=plan, spec=spec, step_index=next_index, now=now, anchor=plan.anchor_at, previous_at=at)
 
 
@@ -213,6 +214,7 @@ async def fire_due_timers(session: AsyncSession, outbox: Outbox, *, now: datetim
     rows.sort(key=lambda r: (r.due_at, r.id))
     specs = await _specs(session, {r.cadence_id for r in rows})
     events = []
+    kinds: dict[str, int] = {}
     for row in rows:
         spec = specs[row.cadence_id]
         if row.kind == "end":
@@ -226,10 +228,11 @@ async def fire_due_timers(session: AsyncSession, outbox: Outbox, *, now: datetim
                 channel=step.channel, due_at=row.due_at, fired_at=now, timer_id=row.id,
             )
         events.append((event, row.tenant, str(row.enrollment_id), f"timer-{row.id}"))
-    await add_many(session, outbox, events)
-    for row in rows:
         LATENESS.observe(max(0.0, (now - row.due_at).total_seconds()))
-        FIRED.labels(row.kind).inc()
+        kinds[row.kind] = kinds.get(row.kind, 0) + 1
+    await add_many(session, outbox, events)
+    for kind, count in kinds.items():
+        FIRED.labels(kind).inc(count)
     return len(rows)
 
 
