@@ -6,15 +6,24 @@ import json
 import uuid
 
 import pytest
+from harness import (
+    client,
+    enroll,
+    enrollment,
+    eventually,
+    mails_to,
+    produce,
+    read_topic,
+    unique_email,
+    virtual_now,
+    wait_mails,
+    wait_status,
+)
 
 from cadenza_shared.contracts.classification import ReplyClassified
 from cadenza_shared.contracts.external import MeetingBooked
 from cadenza_shared.contracts.scheduling import StepDue
 from cadenza_shared.envelope import wrap
-from harness import (
-    client, enroll, enrollment, eventually, mails_to, produce, read_topic, unique_email, virtual_now, wait_mails,
-    wait_status,
-)
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 

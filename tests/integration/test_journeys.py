@@ -8,12 +8,24 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from harness import (
+    WEBHOOK_SECRET,
+    bounce_for,
+    client,
+    enroll,
+    enrollment,
+    eventually,
+    mails_to,
+    post_reply,
+    reply_to,
+    unique_email,
+    virtual_now,
+    wait_mails,
+    wait_status,
+    wait_until_virtual,
+)
 
 from cadenza_shared.webhooks import verify
-from harness import (
-    WEBHOOK_SECRET, bounce_for, client, enroll, enrollment, eventually, mails_to, post_reply, reply_to, unique_email, virtual_now,
-    wait_mails, wait_status, wait_until_virtual,
-)
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -162,9 +174,10 @@ async def test_cadence_with_unknown_field__rejected_with_the_field_named(stack):
 
 
 async def test_reply_before_its_email_is_indexed__is_matched_when_the_email_arrives(stack, journey_cadence):
+    from harness import produce
+
     from cadenza_shared.contracts.dispatch import MessageSent
     from cadenza_shared.envelope import wrap
-    from harness import produce
 
     email = unique_email("early")
     enrollment_id = await enroll(stack, email, first_name="Early")

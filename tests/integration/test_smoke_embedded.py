@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import harness
 import httpx
 import pytest
-
-import harness
 
 pytestmark = [pytest.mark.smoke, pytest.mark.asyncio(loop_scope="session")]
 

@@ -65,7 +65,7 @@ class StackConfig:
     fresh_database: bool = False
 
     @classmethod
-    def ephemeral(cls, workdir: Path, **overrides) -> "StackConfig":
+    def ephemeral(cls, workdir: Path, **overrides) -> StackConfig:
         """Every port picked free: for tests and the demo, next to a running `make run`."""
         ports = {name: free_port() for name in SERVICES}
         return cls(workdir=workdir, ports=ports, postgres_port=None, kafka_port=None, smtp_port=free_port(), **overrides)
@@ -197,7 +197,7 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     # -- whole -----------------------------------------------------------------------------------
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         try:
             self.start_database()
@@ -240,7 +240,7 @@ class Stack:
             self.postgres.stop(quiet=True)
             self.postgres = None
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         return self.start()
 
     def __exit__(self, *exc) -> None:

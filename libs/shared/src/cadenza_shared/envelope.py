@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,7 +33,7 @@ class Event(BaseModel):
 
     def aggregate_id(self) -> str:
         """The aggregate id the event is about; also the Kafka key."""
-        return str(getattr(self, "enrollment_id"))
+        return str(self.enrollment_id)
 
 
 class Envelope(BaseModel):

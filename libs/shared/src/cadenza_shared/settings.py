@@ -69,7 +69,7 @@ class CommonSettings(BaseSettings):
         return asyncpg_url(value)
 
     @model_validator(mode="after")
-    def _no_placeholder_secrets_in_production(self) -> "CommonSettings":
+    def _no_placeholder_secrets_in_production(self) -> CommonSettings:
         if self.environment == "production":
             for name in ("webhook_secret",):
                 if getattr(self, name).get_secret_value().lower() in PLACEHOLDER_SECRETS | {"dev-webhook-secret"}:

@@ -7,14 +7,13 @@ import asyncio
 import httpx
 import structlog
 
-from cadenza_shared.clock import Clock
-from cadenza_shared.service import ServiceRuntime, build_runtime
-from cadenza_shared.settings import CommonSettings
-
 from cadenza_dispatch.consumers.handlers import register
 from cadenza_dispatch.repo.tables import metadata
 from cadenza_dispatch.service import handlers as svc
 from cadenza_dispatch.settings import DispatchSettings
+from cadenza_shared.clock import Clock
+from cadenza_shared.service import ServiceRuntime, build_runtime
+from cadenza_shared.settings import CommonSettings
 
 log = structlog.get_logger(__name__)
 

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cadenza_dispatch.domain.tasks import check_outcome, outcomes_for, task_expires_at, task_title
 from cadenza_shared.contracts.cadence import TASK_CHANNELS, Channel
 from cadenza_shared.contracts.enrollment import Prospect
 from cadenza_shared.errors import InvalidInput
-
-from cadenza_dispatch.domain.tasks import check_outcome, outcomes_for, task_expires_at, task_title
 
 PRIYA = Prospect(
     prospect_id=uuid.uuid4(), email="priya.raman@tessellate.example", first_name="Priya", last_name="Raman",

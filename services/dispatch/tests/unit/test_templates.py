@@ -7,12 +7,17 @@ from collections import Counter
 
 import pytest
 
+from cadenza_dispatch.domain.templates import (
+    BadTemplate,
+    MissingField,
+    choose_variant,
+    render,
+    render_email,
+    render_task_text,
+    template_context,
+)
 from cadenza_shared.contracts.cadence import StepSpec
 from cadenza_shared.contracts.enrollment import Prospect
-
-from cadenza_dispatch.domain.templates import (
-    BadTemplate, MissingField, choose_variant, render, render_email, render_task_text, template_context,
-)
 
 PRIYA = Prospect(
     prospect_id=uuid.UUID("00000000-0000-0000-0000-000000000001"),

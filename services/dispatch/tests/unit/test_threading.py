@@ -10,7 +10,14 @@ from email import message_from_bytes, policy
 import pytest
 
 from cadenza_dispatch.domain.threading import (
-    NoThread, PreviousEmail, Thread, compose_email, make_message_id, reply_subject, thread_for, to_wire,
+    NoThread,
+    PreviousEmail,
+    Thread,
+    compose_email,
+    make_message_id,
+    reply_subject,
+    thread_for,
+    to_wire,
 )
 
 

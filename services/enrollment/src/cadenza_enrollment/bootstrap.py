@@ -6,14 +6,13 @@ import asyncio
 
 import structlog
 
-from cadenza_shared.clock import Clock
-from cadenza_shared.service import ServiceRuntime, build_runtime
-from cadenza_shared.settings import CommonSettings
-
 from cadenza_enrollment.consumers.handlers import register
 from cadenza_enrollment.repo.tables import metadata
 from cadenza_enrollment.service import handlers as svc
 from cadenza_enrollment.settings import EnrollmentSettings
+from cadenza_shared.clock import Clock
+from cadenza_shared.service import ServiceRuntime, build_runtime
+from cadenza_shared.settings import CommonSettings
 
 log = structlog.get_logger(__name__)
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from cadenza_shared.contracts.classification import LABELS, MACHINE_LABELS
-from cadenza_shared.contracts.enrollment import ExitReason
-
 from cadenza_metrics.domain.counting import (
-    STEP_METRICS, engagement_metric, exit_metric, failure_metric, failure_reason_label, is_human_reply, prospect_key,
-    reply_label, reply_metrics,
+    STEP_METRICS,
+    engagement_metric,
+    exit_metric,
+    failure_metric,
+    failure_reason_label,
+    is_human_reply,
+    prospect_key,
+    reply_label,
+    reply_metrics,
 )
 from cadenza_metrics.domain.formulas import REPLY_RATE_BENCHMARK, below_benchmark, cadence_rates, rate, step_rates
+from cadenza_shared.contracts.classification import LABELS, MACHINE_LABELS
+from cadenza_shared.contracts.enrollment import ExitReason
 
 
 def test_rate_rounds_to_four_decimals_and_is_none_without_denominator() -> None:

@@ -77,7 +77,7 @@ class SendWindowSpec(Strict):
                 raise ValueError(f"{item!r} must end after it starts, within the day")
             spans.append((start, end))
         spans.sort()
-        for (s1, e1), (s2, _) in zip(spans, spans[1:]):
+        for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
             if s2 < e1:
                 raise ValueError("ranges overlap")
         return value
@@ -105,7 +105,7 @@ class StepSpec(Strict):
     task_expires_after_days: int = Field(default=2, ge=0, le=30)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "StepSpec":
+    def _consistent(self) -> StepSpec:
         if (self.day is None) == (self.after_days is None):
             raise ValueError("give exactly one of 'day' (day N of the cadence) or 'after_days'")
         if self.channel == Channel.email:
@@ -133,7 +133,7 @@ class CompletionSpec(Strict):
     cadence: str | None = None
 
     @model_validator(mode="after")
-    def _target(self) -> "CompletionSpec":
+    def _target(self) -> CompletionSpec:
         if self.then == "enroll" and not self.cadence:
             raise ValueError("then=enroll needs 'cadence' (the key of the nurture cadence)")
         return self
@@ -172,7 +172,7 @@ class CadenceSpec(Strict):
         return value
 
     @model_validator(mode="after")
-    def _steps(self) -> "CadenceSpec":
+    def _steps(self) -> CadenceSpec:
         ids = [s.id for s in self.steps]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

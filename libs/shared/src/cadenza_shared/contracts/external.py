@@ -46,7 +46,7 @@ class EngagementReceived(Event):
     user_agent: str | None = None
 
     @model_validator(mode="after")
-    def _who(self) -> "EngagementReceived":
+    def _who(self) -> EngagementReceived:
         if self.enrollment_id is None and not self.prospect_email:
             raise ValueError("give enrollment_id or prospect_email")
         return self
@@ -68,7 +68,7 @@ class MeetingBooked(Event):
     booked_at: datetime
 
     @model_validator(mode="after")
-    def _who(self) -> "MeetingBooked":
+    def _who(self) -> MeetingBooked:
         if self.enrollment_id is None and not self.prospect_email:
             raise ValueError("give enrollment_id or prospect_email")
         return self

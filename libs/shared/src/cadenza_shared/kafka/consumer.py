@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cadenza_shared import envelope as env_codec
 from cadenza_shared import topics as topic_names
+from cadenza_shared.db import inbox
 from cadenza_shared.envelope import Envelope, Event
 from cadenza_shared.errors import InvalidInput, NotFound, PoisonMessage
-from cadenza_shared.db import inbox
 from cadenza_shared.kafka.producer import KafkaPublisher
 
 log = structlog.get_logger(__name__)

@@ -8,9 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from cadenza_shared.service import Runtime, Tenant
-
 from cadenza_dispatch.service import handlers as svc
+from cadenza_shared.service import Runtime, Tenant
 
 router = APIRouter()
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from cadenza_dispatch.service import handlers as svc
+from cadenza_dispatch.service.outbound import PermitClient, SmtpMailer
+from cadenza_dispatch.settings import DispatchSettings
 from cadenza_shared import topics
 from cadenza_shared.contracts.cadence import CadencePublished
 from cadenza_shared.contracts.enrollment import EnrollmentExited, EnrollmentPaused, EnrollmentResumed, EnrollmentStarted
 from cadenza_shared.contracts.scheduling import StepDue
 from cadenza_shared.kafka.consumer import Route
 from cadenza_shared.service import ServiceRuntime
-
-from cadenza_dispatch.service import handlers as svc
-from cadenza_dispatch.service.outbound import PermitClient, SmtpMailer
-from cadenza_dispatch.settings import DispatchSettings
 
 #: A step.due is retried longer than the default: enrollment or SMTP may be restarting.
 STEP_MAX_ATTEMPTS = 8

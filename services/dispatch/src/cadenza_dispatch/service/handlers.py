@@ -18,24 +18,31 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cadenza_shared.clock import Clock
-from cadenza_shared.contracts.cadence import TASK_CHANNELS, CadencePublished, CadenceSpec, Channel, StepSpec
-from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
-from cadenza_shared.contracts.enrollment import (
-    EnrollmentExited, EnrollmentPaused, EnrollmentResumed, EnrollmentStarted, Prospect,
-)
-from cadenza_shared.contracts.scheduling import StepDue
-from cadenza_shared.db.outbox import Outbox
-from cadenza_shared.envelope import Envelope
-from cadenza_shared.errors import Conflict, NotFound, PoisonMessage, RetryableError
-
 from cadenza_dispatch.domain.tasks import check_outcome, task_expires_at, task_title
 from cadenza_dispatch.domain.templates import RenderError, render_email, render_task_text
 from cadenza_dispatch.domain.threading import PreviousEmail, compose_email, make_message_id, thread_for
 from cadenza_dispatch.repo.tables import cadences, deliveries, enrollments, tasks
 from cadenza_dispatch.service.outbound import (
-    Mailer, PermanentSendError, PermitAsk, SendOutcomeUnknown, TransientSendError,
+    Mailer,
+    PermanentSendError,
+    PermitAsk,
+    SendOutcomeUnknown,
+    TransientSendError,
 )
+from cadenza_shared.clock import Clock
+from cadenza_shared.contracts.cadence import TASK_CHANNELS, CadencePublished, CadenceSpec, Channel, StepSpec
+from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
+from cadenza_shared.contracts.enrollment import (
+    EnrollmentExited,
+    EnrollmentPaused,
+    EnrollmentResumed,
+    EnrollmentStarted,
+    Prospect,
+)
+from cadenza_shared.contracts.scheduling import StepDue
+from cadenza_shared.db.outbox import Outbox
+from cadenza_shared.envelope import Envelope
+from cadenza_shared.errors import Conflict, NotFound, PoisonMessage, RetryableError
 
 #: Delivery states after which a repeated step.due does nothing.
 SETTLED = frozenset({"sent", "failed", "skipped", "task_open", "unknown"})

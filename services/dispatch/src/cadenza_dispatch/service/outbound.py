@@ -14,10 +14,9 @@ from uuid import UUID
 import aiosmtplib
 import httpx
 
-from cadenza_shared.errors import CadenzaError, RetryableError
-
 from cadenza_dispatch.domain.threading import to_wire
 from cadenza_dispatch.settings import DispatchSettings
+from cadenza_shared.errors import CadenzaError, RetryableError
 
 
 @dataclass(frozen=True)

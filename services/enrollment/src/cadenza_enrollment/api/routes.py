@@ -12,12 +12,11 @@ from fastapi import APIRouter, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from cadenza_enrollment.domain.prospects import ProspectIn, parse_prospects_csv
+from cadenza_enrollment.service import handlers as svc
 from cadenza_shared.contracts.cadence import CadenceSpec
 from cadenza_shared.errors import InvalidInput, Unauthorized
 from cadenza_shared.service import Runtime, Tenant
-
-from cadenza_enrollment.domain.prospects import ProspectIn, parse_prospects_csv
-from cadenza_enrollment.service import handlers as svc
 
 router = APIRouter()
 

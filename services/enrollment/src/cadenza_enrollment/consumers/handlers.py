@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from cadenza_enrollment.service import handlers as svc
+from cadenza_enrollment.service.webhooks import deliver_handoff
+from cadenza_enrollment.settings import EnrollmentSettings
 from cadenza_shared import topics
 from cadenza_shared.contracts.classification import ReplyClassified
 from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
@@ -10,10 +13,6 @@ from cadenza_shared.contracts.external import MeetingBooked
 from cadenza_shared.contracts.scheduling import CadenceEnded
 from cadenza_shared.kafka.consumer import Route
 from cadenza_shared.service import ServiceRuntime
-
-from cadenza_enrollment.service import handlers as svc
-from cadenza_enrollment.service.webhooks import deliver_handoff
-from cadenza_enrollment.settings import EnrollmentSettings
 
 
 def register(runtime: ServiceRuntime, settings: EnrollmentSettings) -> None:

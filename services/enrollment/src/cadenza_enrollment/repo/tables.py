@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Column, Date, DateTime, ForeignKey, Identity, Index, Integer, Table, Text, UniqueConstraint, func, text,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 

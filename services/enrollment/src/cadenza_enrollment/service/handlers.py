@@ -3,32 +3,41 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cadenza_enrollment.domain.prospects import ProspectIn
+from cadenza_enrollment.domain.state import (
+    Decision,
+    Status,
+    check_transition,
+    decide_on_account_reply,
+    decide_on_reply,
+    decide_on_step_failure,
+)
+from cadenza_enrollment.repo.tables import cadences, enrollments, history, prospects, send_permits, suppressions
 from cadenza_shared.contracts.cadence import CadencePublished, CadenceSpec
 from cadenza_shared.contracts.classification import ReplyClassified
 from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
 from cadenza_shared.contracts.enrollment import (
-    EnrollmentExited, EnrollmentPaused, EnrollmentResumed, EnrollmentStarted, ExitReason, HandoffRequested, Prospect,
+    EnrollmentExited,
+    EnrollmentPaused,
+    EnrollmentResumed,
+    EnrollmentStarted,
+    ExitReason,
+    HandoffRequested,
+    Prospect,
 )
 from cadenza_shared.contracts.external import MeetingBooked
 from cadenza_shared.contracts.scheduling import CadenceEnded
 from cadenza_shared.db.outbox import Outbox
 from cadenza_shared.envelope import Envelope
-from cadenza_shared.errors import Conflict, InvalidInput, NotFound
-
-from cadenza_enrollment.domain.prospects import ProspectIn
-from cadenza_enrollment.domain.state import (
-    Decision, Status, check_transition, decide_on_account_reply, decide_on_reply, decide_on_step_failure,
-)
-from cadenza_enrollment.repo.tables import cadences, enrollments, history, prospects, send_permits, suppressions
-
+from cadenza_shared.errors import InvalidInput, NotFound
 
 # --- cadences -----------------------------------------------------------------------------------
 

@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from cadenza_shared.service import Runtime, Tenant
-
 from cadenza_metrics.service import handlers as svc
+from cadenza_shared.service import Runtime, Tenant
 
 router = APIRouter()
 

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from cadenza_metrics.service import handlers as svc
 from cadenza_shared import topics
 from cadenza_shared.contracts.cadence import CadencePublished
 from cadenza_shared.contracts.classification import ReplyClassified
 from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
 from cadenza_shared.contracts.enrollment import (
-    EnrollmentExited, EnrollmentPaused, EnrollmentResumed, EnrollmentStarted, HandoffRequested,
+    EnrollmentExited,
+    EnrollmentPaused,
+    EnrollmentResumed,
+    EnrollmentStarted,
+    HandoffRequested,
 )
 from cadenza_shared.contracts.external import EngagementReceived, MeetingBooked
 from cadenza_shared.contracts.scheduling import StepDue
 from cadenza_shared.kafka.consumer import Route, TxHandler
 from cadenza_shared.service import ServiceRuntime
-
-from cadenza_metrics.service import handlers as svc
 
 #: Every topic metrics counts from (not reply.received: replies count once classified).
 TOPICS = [

@@ -9,10 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 
+from cadenza_metrics.domain.opens import classify_open
 from cadenza_shared.contracts.classification import LABELS, MACHINE_LABELS
 from cadenza_shared.contracts.enrollment import ExitReason
-
-from cadenza_metrics.domain.opens import classify_open
 
 #: Every per-step counter the API shows (missing ones are 0), in display order.
 STEP_METRICS: tuple[str, ...] = (

@@ -19,19 +19,14 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cadenza_shared.contracts.cadence import CadencePublished, Channel
-from cadenza_shared.contracts.classification import MACHINE_LABELS, ReplyClassified
-from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
-from cadenza_shared.contracts.enrollment import (
-    EnrollmentExited, EnrollmentPaused, EnrollmentResumed, EnrollmentStarted, ExitReason, HandoffRequested,
-)
-from cadenza_shared.contracts.external import EngagementReceived, MeetingBooked
-from cadenza_shared.contracts.scheduling import StepDue
-from cadenza_shared.envelope import Envelope
-from cadenza_shared.errors import NotFound
-
 from cadenza_metrics.domain.counting import (
-    STEP_METRICS, engagement_metric, exit_metric, failure_metric, failure_reason_label, prospect_key, reply_label,
+    STEP_METRICS,
+    engagement_metric,
+    exit_metric,
+    failure_metric,
+    failure_reason_label,
+    prospect_key,
+    reply_label,
     reply_metrics,
 )
 from cadenza_metrics.domain.formulas import REPLY_RATE_BENCHMARK, cadence_rates, step_rates
@@ -39,6 +34,21 @@ from cadenza_metrics.domain.opens import classify_open
 from cadenza_metrics.repo.tables import cadence_counters, cadences, enrollments, replies, step_counters
 from cadenza_metrics.service import prom
 from cadenza_metrics.service.prom import after_commit
+from cadenza_shared.contracts.cadence import CadencePublished, Channel
+from cadenza_shared.contracts.classification import MACHINE_LABELS, ReplyClassified
+from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
+from cadenza_shared.contracts.enrollment import (
+    EnrollmentExited,
+    EnrollmentPaused,
+    EnrollmentResumed,
+    EnrollmentStarted,
+    ExitReason,
+    HandoffRequested,
+)
+from cadenza_shared.contracts.external import EngagementReceived, MeetingBooked
+from cadenza_shared.contracts.scheduling import StepDue
+from cadenza_shared.envelope import Envelope
+from cadenza_shared.errors import NotFound
 
 log = structlog.get_logger(__name__)
 
