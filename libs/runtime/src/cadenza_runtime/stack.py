@@ -22,7 +22,10 @@ from typing import Literal
 
 import httpx
 
+from cadenza_runtime.apache_kafka import ApacheKafkaBroker
 from cadenza_runtime.ports import free_port, wait_for_port
+from cadenza_runtime.postgres import EmbeddedPostgres
+from cadenza_runtime.tansu import EmbeddedKafka
 
 SERVICES = ("enrollment", "scheduling", "dispatch", "classification", "metrics")
 DEFAULT_PORTS = {"enrollment": 8001, "scheduling": 8002, "dispatch": 8003, "classification": 8004, "metrics": 8005}
@@ -31,6 +34,7 @@ DEFAULT_PORTS = {"enrollment": 8001, "scheduling": 8002, "dispatch": 8003, "clas
 def migrations_dir(service: str) -> Path:
     """Where a service's alembic revisions live (inside its package)."""
     module = importlib.import_module(f"cadenza_{service}")
+    assert module.__file__ is not None
     return Path(module.__file__).parent / "migrations"
 
 
@@ -81,10 +85,10 @@ class Stack:
         self.logs = self.workdir / "logs"
         self.mail_dir = self.workdir / "mail"
         self.processes: dict[str, subprocess.Popen] = {}
-        self.postgres = None
-        self.broker = None
-        self.database_url = config.database_url or os.environ.get("CADENZA_DATABASE_URL")
-        self.kafka_bootstrap = config.kafka_bootstrap or (os.environ.get("CADENZA_KAFKA_BOOTSTRAP") if config.broker == "external" else None)
+        self.postgres: EmbeddedPostgres | None = None
+        self.broker: EmbeddedKafka | ApacheKafkaBroker | None = None
+        self.database_url: str | None = config.database_url or os.environ.get("CADENZA_DATABASE_URL")
+        self.kafka_bootstrap: str | None = config.kafka_bootstrap or (os.environ.get("CADENZA_KAFKA_BOOTSTRAP") if config.broker == "external" else None)
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in config.ports.items()}
         self.clock_anchor = time.time()
 
@@ -93,33 +97,30 @@ class Stack:
         if self.database_url:
             self.progress(f"PostgreSQL: using {self._redact(self.database_url)}")
             return self.database_url
-        from cadenza_runtime.postgres import EmbeddedPostgres
-
-        self.postgres = EmbeddedPostgres(data_dir=self.workdir / "postgres", port=self.config.postgres_port)
+        postgres = EmbeddedPostgres(data_dir=self.workdir / "postgres", port=self.config.postgres_port)
         if self.config.fresh_database:
-            self.postgres.destroy()
-        self.database_url = self.postgres.start()
-        self.progress(f"PostgreSQL 18 (embedded) on 127.0.0.1:{self.postgres.port}")
-        return self.database_url
+            postgres.destroy()
+        self.postgres = postgres
+        url = self.database_url = postgres.start()
+        self.progress(f"PostgreSQL 18 (embedded) on 127.0.0.1:{postgres.port}")
+        return url
 
     def start_broker(self) -> str:
         if self.kafka_bootstrap:
             self.progress(f"Kafka: using {self.kafka_bootstrap}")
             return self.kafka_bootstrap
         if self.config.broker == "apache":
-            from cadenza_runtime.apache_kafka import ApacheKafkaBroker
-
             self.progress("Apache Kafka: fetching (cached after the first time) and starting...")
-            self.broker = ApacheKafkaBroker(data_dir=self.workdir / "kafka", port=self.config.kafka_port)
-            self.kafka_bootstrap = self.broker.start()
-            self.progress(f"Apache Kafka (KRaft, single node) on {self.kafka_bootstrap}")
+            apache = ApacheKafkaBroker(data_dir=self.workdir / "kafka", port=self.config.kafka_port)
+            self.broker = apache
+            bootstrap = self.kafka_bootstrap = apache.start()
+            self.progress(f"Apache Kafka (KRaft, single node) on {bootstrap}")
         else:
-            from cadenza_runtime.tansu import EmbeddedKafka
-
-            self.broker = EmbeddedKafka(log_dir=self.logs, port=self.config.kafka_port)
-            self.kafka_bootstrap = self.broker.start()
-            self.progress(f"Kafka-protocol broker (embedded Tansu, in memory) on {self.kafka_bootstrap}")
-        return self.kafka_bootstrap
+            tansu = EmbeddedKafka(log_dir=self.logs, port=self.config.kafka_port)
+            self.broker = tansu
+            bootstrap = self.kafka_bootstrap = tansu.start()
+            self.progress(f"Kafka-protocol broker (embedded Tansu, in memory) on {bootstrap}")
+        return bootstrap
 
     @property
     def idempotent_producer(self) -> bool:
@@ -129,14 +130,17 @@ class Stack:
     def create_topics(self) -> None:
         from cadenza_shared.kafka.admin import ensure_topics
 
+        assert self.kafka_bootstrap, "start the broker first"
         created = asyncio.run(ensure_topics(self.kafka_bootstrap, prefix=self.config.topic_prefix))
         self.progress(f"Topics ready ({len(created)} created)")
 
     def migrate(self) -> None:
+        assert self.database_url, "start the database first"
         migrate_all(self.database_url)
         self.progress("Schemas migrated: " + ", ".join(SERVICES))
 
     def service_env(self, service: str) -> dict[str, str]:
+        assert self.database_url and self.kafka_bootstrap, "start the database and the broker first"
         env = {
             **os.environ,
             "CADENZA_DATABASE_URL": self.database_url,

@@ -33,7 +33,7 @@ class Event(BaseModel):
 
     def aggregate_id(self) -> str:
         """The aggregate id the event is about; also the Kafka key."""
-        return str(self.enrollment_id)
+        return str(self.__dict__["enrollment_id"])  # events without one override this
 
 
 class Envelope(BaseModel):

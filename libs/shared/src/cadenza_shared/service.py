@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, Header, Request
@@ -49,7 +49,7 @@ class ServiceRuntime:
     relay: OutboxRelay
     inbox: object
     consumers: list[ConsumerRunner] = field(default_factory=list)
-    loops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    loops: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     extras: dict[str, object] = field(default_factory=dict)
     _tasks: list[asyncio.Task] = field(default_factory=list)
     started: bool = False

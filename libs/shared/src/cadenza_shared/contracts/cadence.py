@@ -57,10 +57,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _business_week() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
 class SendWindowSpec(Strict):
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
-    )
+    days: list[Weekday] = Field(default_factory=_business_week, min_length=1)
     hours: list[str] = Field(default_factory=lambda: ["09:00-17:00"], min_length=1)
 
     @field_validator("hours")

@@ -34,6 +34,7 @@ def run_env(metadata: MetaData) -> None:
     schema = metadata.schema
     assert schema, "service metadata must name its schema"
     url = context.config.get_main_option("sqlalchemy.url")
+    assert url, "alembic config needs sqlalchemy.url"
 
     def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
         if type_ == "table":
