@@ -12,6 +12,7 @@ import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
@@ -51,6 +52,7 @@ class ServiceRuntime:
     consumers: list[ConsumerRunner] = field(default_factory=list)
     loops: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     extras: dict[str, object] = field(default_factory=dict)
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _tasks: list[asyncio.Task] = field(default_factory=list)
     started: bool = False
 
@@ -70,6 +72,25 @@ class ServiceRuntime:
         )
         self.consumers.append(runner)
         return runner
+
+    def add_sweep(
+        self, name: str, sweep: Callable[[AsyncSession, datetime], Awaitable[int]], *, every_seconds: float = 0.5
+    ) -> None:
+        """Run `sweep(session, now)` in its own transaction every few seconds; wake the relay when it changed rows."""
+
+        async def loop() -> None:
+            while True:
+                try:
+                    async with self.session_factory() as session, session.begin():
+                        changed = await sweep(session, self.clock.now())
+                    if changed:
+                        self.relay.wake.set()
+                except Exception as exc:  # keep sweeping through database hiccups
+                    log.warning("sweep failed", service=self.name, sweep=name, error=str(exc))
+                await asyncio.sleep(every_seconds)
+
+        loop.__name__ = name
+        self.loops.append(loop)
 
     async def start(self) -> None:
         """Connect to the broker, then run the relay, consumers and loops as tasks."""
@@ -99,6 +120,8 @@ class ServiceRuntime:
         except Exception:  # best effort: what stays in the outbox is relayed at next start
             pass
         await self.publisher.stop()
+        for hook in self.on_stop:
+            await hook()
         await self.engine.dispose()
         self.started = False
 

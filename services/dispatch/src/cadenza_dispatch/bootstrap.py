@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import structlog
 
@@ -28,22 +26,6 @@ def bootstrap(*, common: CommonSettings | None = None, settings: DispatchSetting
     runtime.extras["http"] = http
     register(runtime, settings)
 
-    async def expire_overdue_tasks() -> None:
-        while True:
-            try:
-                async with runtime.session_factory() as session, session.begin():
-                    expired = await svc.expire_tasks(session, runtime.outbox, now=runtime.clock.now())
-                if expired:
-                    runtime.relay.wake.set()
-            except Exception as exc:  # keep sweeping through database hiccups
-                log.warning("task expiry sweep failed", error=str(exc))
-            await asyncio.sleep(0.5)
-
-    async def close_http_client() -> None:
-        try:
-            await asyncio.Event().wait()  # runs until the runtime stops (its tasks are cancelled)
-        finally:
-            await http.aclose()
-
-    runtime.loops.extend([expire_overdue_tasks, close_http_client])
+    runtime.add_sweep("expire_overdue_tasks", lambda session, now: svc.expire_tasks(session, runtime.outbox, now=now))
+    runtime.on_stop.append(http.aclose)
     return runtime
