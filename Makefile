@@ -5,14 +5,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PACKAGES := libs/shared libs/runtime services/enrollment services/scheduling services/dispatch services/classification services/metrics
 DEV_TOOLS := pytest pytest-asyncio hypothesis ruff mypy
+HELM_VERSION ?= v3.21.4
+IMAGE_TAG ?= dev
 
-.PHONY: help venv run run-apache demo test test-unit test-integration lint fmt typecheck migrate kafka-fetch clean
+.PHONY: help venv run run-apache demo test test-unit test-integration test-deploy lint fmt typecheck migrate kafka-fetch helm images clean
 
 help:
 	@echo "make run          start Cadenza on embedded PostgreSQL + embedded Kafka-protocol broker (Ctrl-C stops)"
 	@echo "make run-apache   the same on a local Apache Kafka broker (needs Java 17 + Maven)"
 	@echo "make demo         run the 18-day multichannel cadence for examples/prospects.csv on a scaled clock"
 	@echo "make test         unit + integration tests (Apache Kafka when Java/Maven exist, plus an embedded smoke test)"
+	@echo "make images       container images (needs a Docker engine); docker compose up --build runs them"
+	@echo "make helm         build helm for the chart tests; make test-deploy checks images, compose, chart"
 	@echo "make lint | fmt | typecheck | migrate"
 
 $(STAMP): constraints.txt $(addsuffix /pyproject.toml,$(PACKAGES))
@@ -57,6 +61,17 @@ fmt: venv
 
 typecheck: venv
 	$(BIN)/mypy libs/shared/src libs/runtime/src
+
+test-deploy: venv
+	$(BIN)/python -m pytest tests/deploy
+
+helm: $(BIN)/helm
+$(BIN)/helm: | $(STAMP)
+	GOBIN=$(CURDIR)/$(BIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+images:
+	for s in enrollment scheduling dispatch classification metrics; do docker build -f services/$$s/Dockerfile -t cadenza-$$s:$(IMAGE_TAG) . || exit 1; done
+	docker build -f deploy/migrate.Dockerfile -t cadenza-migrate:$(IMAGE_TAG) .
 
 clean:
 	rm -rf var .pytest_cache

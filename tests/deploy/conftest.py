@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
+import json
+import subprocess
 import sys
 from collections.abc import Iterable
 from importlib import metadata
@@ -38,9 +41,7 @@ def service_settings_class(service: str) -> type[BaseSettings]:
     """The BaseSettings subclass defined in cadenza_<service>.settings (EnrollmentSettings, ...)."""
     module = importlib.import_module(f"cadenza_{service}.settings")
     found = [
-        obj
-        for obj in vars(module).values()
-        if inspect.isclass(obj) and issubclass(obj, BaseSettings) and obj.__module__ == module.__name__
+        obj for obj in vars(module).values() if inspect.isclass(obj) and issubclass(obj, BaseSettings) and obj.__module__ == module.__name__
     ]
     assert len(found) == 1, f"expected one settings class in {module.__name__}, found {found}"
     return found[0]
@@ -79,20 +80,42 @@ def distribution_closure(roots: Iterable[str]) -> set[str]:
     return {name for name, _ in seen}
 
 
+@functools.cache
+def _packages_distributions() -> dict[str, list[str]]:
+    return metadata.packages_distributions()
+
+
 def providers(module: str) -> set[str]:
     """Canonical names of the installed distributions that provide top-level module `module`."""
-    return {canonicalize_name(dist) for dist in metadata.packages_distributions().get(module, [])}
+    return {canonicalize_name(dist) for dist in _packages_distributions().get(module, [])}
 
 
-def third_party_imports(source_dir: Path, skip: Iterable[str] = ()) -> dict[str, list[str]]:
-    """Top-level third-party modules imported anywhere under source_dir (lazy imports included)."""
-    skipped = tuple(skip)
-    found: dict[str, list[str]] = {}
-    for path in sorted(source_dir.rglob("*.py")):
-        relative = path.relative_to(source_dir).as_posix()
-        if relative.startswith(skipped):
+def _guarded_imports(tree: ast.AST) -> set[int]:
+    """ids of the import nodes inside `try: ... except ImportError` (optional dependencies)."""
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try):
             continue
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        caught = set()
+        for handler in node.handlers:
+            types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            caught |= {t.id for t in types if isinstance(t, ast.Name)}
+        if caught & {"ImportError", "ModuleNotFoundError"}:
+            guarded |= {id(inner) for statement in node.body for inner in ast.walk(statement)}
+    return guarded
+
+
+def third_party_imports(files: Iterable[Path]) -> dict[str, list[str]]:
+    """Top-level third-party modules that `files` import, lazy (in-function) imports included.
+
+    Imports guarded by `except ImportError` are optional and left out."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(set(files)):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        guarded = _guarded_imports(tree)
+        for node in ast.walk(tree):
+            if id(node) in guarded:
+                continue
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -103,8 +126,27 @@ def third_party_imports(source_dir: Path, skip: Iterable[str] = ()) -> dict[str,
                 top = module.split(".")[0]
                 if top in sys.stdlib_module_names or top.startswith("cadenza_") or top == "__future__":
                     continue
-                found.setdefault(top, []).append(relative)
+                found.setdefault(top, []).append(path.name)
     return found
+
+
+_LOADED_PROBE = """
+import importlib, json, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+files = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())} - {""})
+print(json.dumps({"modules": sorted({m.split(".")[0] for m in sys.modules}), "files": files}))
+"""
+
+
+def loaded_by(*modules: str) -> tuple[set[str], list[Path]]:
+    """Import `modules` in a fresh interpreter: the top-level modules loaded, and the files of the
+    cadenza_* modules loaded (whose in-function imports run later, at request time)."""
+    result = subprocess.run([sys.executable, "-c", _LOADED_PROBE, *modules], capture_output=True, text=True, timeout=120, cwd="/")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    files = [Path(f) for f in report["files"] if f.endswith(".py")]
+    return set(report["modules"]), [f for f in files if any(part.startswith("cadenza_") for part in f.parts)]
 
 
 @pytest.fixture(scope="session")
@@ -114,5 +156,6 @@ def packaging_tools() -> SimpleNamespace:
         closure=distribution_closure,
         providers=providers,
         third_party_imports=third_party_imports,
+        loaded_by=loaded_by,
         migrate_image_roots=MIGRATE_IMAGE_ROOTS,
     )

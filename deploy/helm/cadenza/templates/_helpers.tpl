@@ -186,10 +186,3 @@ The set value wins; otherwise the value already stored in the chart's Secret; ot
 {{- define "cadenza.containerSecurityContext" -}}
 {{ toYaml .Values.global.containerSecurityContext }}
 {{- end -}}
-
-{{- define "cadenza.imagePullSecrets" -}}
-{{- with .Values.global.image.pullSecrets }}
-imagePullSecrets:
-{{ toYaml . }}
-{{- end }}
-{{- end -}}

@@ -27,25 +27,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DOMINANT_ZONE",
     "HORIZON_START",
+    "REGION_FIELDS",
     "SOURCES",
     "country_zone_groups",
     "country_zones",
     "infer_timezone",
     "normalize_country",
     "region_code",
+    "region_from_fields",
     "region_zone",
 ]
+
+#: Prospect fields (CSV columns) that may name the region (state, province), in this order.
+REGION_FIELDS = ("subdivision", "region", "state", "province")
 
 #: Every value `infer_timezone` may return as its source.
 SOURCES = ("prospect", "region", "country", "phone", "cadence_default")
@@ -215,6 +220,18 @@ def infer_timezone(
         if cc in DOMINANT_ZONE:
             return DOMINANT_ZONE[cc], via
     return default, "cadence_default"
+
+
+def region_from_fields(fields: Mapping[str, Any] | None) -> str | None:
+    """The prospect's region from its extra fields: the first of :data:`REGION_FIELDS` (any case) with a value."""
+    if not fields:
+        return None
+    lowered = {str(k).strip().lower(): v for k, v in fields.items()}
+    for name in REGION_FIELDS:
+        value = lowered.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def normalize_country(country: str | None) -> str | None:

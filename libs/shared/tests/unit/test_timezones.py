@@ -19,6 +19,7 @@ from cadenza_shared.timezones import (
     infer_timezone,
     normalize_country,
     region_code,
+    region_from_fields,
     region_zone,
 )
 
@@ -165,6 +166,15 @@ def test_region_code__codes_names_and_pass_through():
     assert region_code("DE", "Freistaat Bayern") is None
     assert region_code(None, "CA") is None
     assert region_code("US", "") is None
+
+
+def test_region_from_fields__first_of_subdivision_region_state_province_any_case():
+    assert region_from_fields({"State": "Texas", "company_size": "50"}) == "Texas"
+    assert region_from_fields({"province": " QC ", "region": "Quebec"}) == "Quebec"
+    assert region_from_fields({"region": "", "state": "CA"}) == "CA"
+    assert region_from_fields({"state": 7}) is None
+    assert region_from_fields({}) is None
+    assert region_from_fields(None) is None
 
 
 def test_normalize_country():

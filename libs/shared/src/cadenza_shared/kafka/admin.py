@@ -26,6 +26,9 @@ async def ensure_topics(bootstrap: str, *, prefix: str = "", partitions: int = 3
                 await admin.create_topics(new)
             except TopicAlreadyExistsError:
                 pass
+            still_missing = sorted(set(missing) - set(await admin.list_topics()))
+            if still_missing:
+                raise RuntimeError(f"the broker did not create: {', '.join(still_missing)} (check partitions/replication)")
         return missing
     finally:
         await admin.close()
