@@ -8,7 +8,7 @@ DEV_TOOLS := pytest pytest-asyncio hypothesis ruff mypy
 HELM_VERSION ?= v3.21.4
 IMAGE_TAG ?= dev
 
-.PHONY: help venv run run-apache demo test test-unit test-integration test-deploy lint fmt typecheck migrate kafka-fetch helm images clean
+.PHONY: help venv run run-apache demo test test-unit test-integration test-deploy lint fmt typecheck migrate kafka-fetch helm images bench bench-scheduler bench-pipeline clean
 
 help:
 	@echo "make run          start Cadenza on embedded PostgreSQL + embedded Kafka-protocol broker (Ctrl-C stops)"
@@ -17,6 +17,7 @@ help:
 	@echo "make test         unit + integration tests (Apache Kafka when Java/Maven exist, plus an embedded smoke test)"
 	@echo "make images       container images (needs a Docker engine); docker compose up --build runs them"
 	@echo "make helm         build helm for the chart tests; make test-deploy checks images, compose, chart"
+	@echo "make bench        scheduler (1,000,000 timers) and end-to-end pipeline benchmarks, each against a bare baseline"
 	@echo "make lint | fmt | typecheck | migrate"
 
 $(STAMP): constraints.txt $(addsuffix /pyproject.toml,$(PACKAGES))
@@ -72,6 +73,14 @@ $(BIN)/helm: | $(STAMP)
 images:
 	for s in enrollment scheduling dispatch classification metrics; do docker build -f services/$$s/Dockerfile -t cadenza-$$s:$(IMAGE_TAG) . || exit 1; done
 	docker build -f deploy/migrate.Dockerfile -t cadenza-migrate:$(IMAGE_TAG) .
+
+bench: bench-scheduler bench-pipeline
+
+bench-scheduler: venv
+	$(BIN)/python bench/scheduler_bench.py
+
+bench-pipeline: venv
+	$(BIN)/python bench/pipeline_bench.py --prospects 1000
 
 clean:
 	rm -rf var .pytest_cache

@@ -7,14 +7,13 @@ import time
 
 import structlog
 
-from cadenza_shared.clock import Clock
-from cadenza_shared.service import ServiceRuntime, build_runtime
-from cadenza_shared.settings import CommonSettings
-
 from cadenza_scheduling.consumers.handlers import register
 from cadenza_scheduling.repo.tables import metadata
 from cadenza_scheduling.service import handlers as svc
 from cadenza_scheduling.settings import SchedulingSettings
+from cadenza_shared.clock import Clock
+from cadenza_shared.service import ServiceRuntime, build_runtime
+from cadenza_shared.settings import CommonSettings
 
 log = structlog.get_logger(__name__)
 

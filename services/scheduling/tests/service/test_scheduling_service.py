@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import insert, select, text
 
 import cadenza_shared.contracts  # noqa: F401  (registers every event type)
+from cadenza_scheduling.repo.outbox_batch import add_many
+from cadenza_scheduling.repo.tables import cadences, metadata, plans, timers
+from cadenza_scheduling.service import handlers as svc
 from cadenza_shared.clock import FixedClock
 from cadenza_shared.contracts.cadence import CadenceSpec
 from cadenza_shared.contracts.dispatch import MessageSent
@@ -18,10 +21,6 @@ from cadenza_shared.contracts.enrollment import EnrollmentPaused, EnrollmentResu
 from cadenza_shared.contracts.scheduling import CadenceEnded, StepDue
 from cadenza_shared.db.outbox import Outbox
 from cadenza_shared.envelope import decode, wrap
-
-from cadenza_scheduling.repo.outbox_batch import add_many
-from cadenza_scheduling.repo.tables import cadences, metadata, plans, timers
-from cadenza_scheduling.service import handlers as svc
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requested Holidays are available only:UserWarning")
 NY = "America/New_York"
@@ -315,3 +314,28 @@ async def test_gauges__count_pending_and_overdue(sessions):
         await svc.refresh_gauges(s, now=now)
         assert await svc.next_due_at(s) == now - timedelta(minutes=1)
     assert (svc.PENDING._value.get(), svc.OVERDUE._value.get()) == (3, 2)
+
+
+async def test_tenant_blackout_dates__skip_every_cadence_and_move_live_timers(sessions):
+    from datetime import date
+
+    cadence_id = await add_cadence(sessions)
+    enrolled = ny(2027, 12, 23, 8, 0)  # Thursday: day 1 would be today 09:00
+    before = await start(sessions, cadence_id, enrolled)
+    (live,) = await live_timers(sessions, before)
+    assert wall(live.due_at) == "Thu 2027-12-23 09:00"
+
+    async with sessions() as s, s.begin():
+        result = await svc.set_blackout_dates(s, tenant="acme", dates=[(date(2027, 12, 23), "office party"), (date(2027, 12, 22), "")], now=enrolled)
+    assert result["dates"] == [{"date": date(2027, 12, 22), "reason": ""}, {"date": date(2027, 12, 23), "reason": "office party"}]
+    assert result["replanned_timers"] == 1
+    (moved,) = await live_timers(sessions, before)  # planned again: Fri 24 is the observed Christmas holiday -> Mon 27
+    assert wall(moved.due_at) == "Mon 2027-12-27 09:00"
+    assert "blackout: 2027-12-23 skipped" in moved.reasons
+
+    after = await start(sessions, cadence_id, enrolled)  # planned after the change
+    (timer,) = await live_timers(sessions, after)
+    assert wall(timer.due_at) == "Mon 2027-12-27 09:00"
+
+    async with sessions() as s:
+        assert await svc.list_blackout_dates(s, tenant="globex") == []

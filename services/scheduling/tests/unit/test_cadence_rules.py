@@ -10,8 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cadenza_shared.contracts.cadence import CadenceSpec
-
 from cadenza_scheduling.domain.cadence_rules import (
     calendar_for,
     end_due,
@@ -25,6 +23,7 @@ from cadenza_scheduling.domain.cadence_rules import (
     timing_for,
 )
 from cadenza_scheduling.domain.timing import plan
+from cadenza_shared.contracts.cadence import CadenceSpec
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requested Holidays are available only:UserWarning")
 NY = "America/New_York"
@@ -237,5 +236,5 @@ def test_property__projection_equals_the_reference_plan(raw, tz, days, start):
     reference = plan([timing_for(s) for s in spec.steps], rules=rules, enrolled_at=start, not_before=start)
     assert [i.due.at for i in items[:-1]] == [d.at for d in reference]
     assert items[-1].kind == "end" and items[-1].due.at >= items[-2].due.at
-    for before, after in zip(items, items[1:]):
+    for before, after in zip(items, items[1:], strict=False):
         assert before.due.at <= after.due.at

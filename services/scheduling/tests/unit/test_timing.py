@@ -886,3 +886,19 @@ def test_property_due_time__with_previous_step_is_never_before_it_or_not_before(
             not_before=now,
         )
         assert timedelta(0) <= due.at - plain.at < timedelta(minutes=step.jitter_minutes)
+
+
+def test_business_days_reason__names_every_day_it_did_not_count():
+    r = rules("America/New_York", skip_holidays=True, country="US", blackout_dates=frozenset({date(2027, 12, 24)}))
+    prev = local("America/New_York", 2027, 12, 23, 16, 0)
+    due = due_time(timing=StepTiming(after_days=1), rules=r, enrolled_at=prev, previous_at=prev, not_before=prev)
+    assert wall(due)[0] == "2027-12-27 09:00"
+    assert due.reasons == (
+        "business days: 1 send day(s) after 2027-12-23 is Mon 2027-12-27 (3 non-send day(s) not counted: "
+        "blackout: 2027-12-24; weekend: Sat 2027-12-25; weekend: Sun 2027-12-26)",
+    )
+    monday = local("UTC", 2027, 12, 20, 9, 30)
+    long = due_time(timing=StepTiming(after_days=1), rules=rules("UTC", SendWindow.parse(["mon"], ["09:00-10:00"])),
+                    enrolled_at=monday, previous_at=monday, not_before=monday)
+    assert long.reasons[0].endswith("(6 non-send day(s) not counted: non-send day: Tue 2027-12-21; non-send day: Wed 2027-12-22; "
+                                    "non-send day: Thu 2027-12-23; non-send day: Fri 2027-12-24; weekend: Sat 2027-12-25; ...)")

@@ -41,7 +41,7 @@ class Prospect(BaseModel):
     title: str | None = None
     country: str | None = None
     timezone: str
-    timezone_source: str = Field(description="prospect, cadence_default")
+    timezone_source: str = Field(description="prospect, region, country, phone, cadence_default")
     account: str | None = None
     phone: str | None = None
     fields: dict[str, Any] = Field(default_factory=dict, description="every column given, for templates")

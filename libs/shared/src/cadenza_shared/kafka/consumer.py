@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from prometheus_client import Counter, Histogram
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -66,6 +66,7 @@ class ConsumerRunner:
     publisher: KafkaPublisher
     topic_prefix: str = ""
     max_attempts: int = 5
+    key_concurrency: int = 16
     base_backoff: float = 0.2
     after_commit: Callable[[], None] | None = None
     assigned: bool = False
@@ -97,7 +98,7 @@ class ConsumerRunner:
             self._consumer = None
 
     async def run(self) -> None:
-        """Poll, process each partition's batch in order, commit after each record's effect."""
+        """Poll; apply each partition's records in order; commit offsets only after their effects are committed."""
         assert self._consumer is not None, "start() first"
         consumer = self._consumer
         while not self._stopping.is_set():
@@ -110,28 +111,61 @@ class ConsumerRunner:
                 await asyncio.sleep(1)
                 continue
             self.assigned = bool(consumer.assignment())
-            for tp, records in batch.items():
-                for record in records:
+            if not batch:
+                continue
+            # partitions are independent (one enrollment's events share one partition): drain them
+            # concurrently, each in order, then commit what each settled in one call
+            partitions = list(batch.items())
+            settled = await asyncio.gather(*(self._drain(consumer, tp, records) for tp, records in partitions))
+            offsets = {tp: offset for (tp, _), offset in zip(partitions, settled, strict=True) if offset is not None}
+            if offsets:
+                try:
+                    await consumer.commit(offsets)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # e.g. a rebalance: the new owner re-reads, the inbox drops repeats
+                    log.warning("offset commit failed", service=self.service, consumer=self.name, error=repr(exc))
+            if self.after_commit:
+                self.after_commit()
+
+    async def _drain(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]) -> int | None:
+        """Apply one partition's records, each key's in order and different keys concurrently.
+
+        Returns the next offset to commit: everything before it is settled (None if nothing is).
+        A record that could not be settled (e.g. the dead-letter publish failed) is read again;
+        repeats of records after it are dropped by the inbox.
+        """
+        groups: dict[bytes | None, list[ConsumerRecord]] = {}
+        for record in records:
+            groups.setdefault(record.key, []).append(record)
+        limit = asyncio.Semaphore(self.key_concurrency)
+
+        async def apply_in_order(group: list[ConsumerRecord]) -> int | None:
+            async with limit:
+                for record in group:
                     if self._stopping.is_set():
-                        return
+                        return record.offset
                     try:
                         await self.process(record)
-                        await consumer.commit({tp: record.offset + 1})
                     except asyncio.CancelledError:
                         raise
                     except Exception as exc:
-                        # e.g. the dead-letter publish or the commit failed (rebalance, broker away):
-                        # read this record again; the inbox makes the second pass harmless.
                         log.warning("record not settled, will re-read it", service=self.service, consumer=self.name,
                                     topic=record.topic, partition=record.partition, offset=record.offset, error=repr(exc))
-                        await asyncio.sleep(1)
-                        try:
-                            consumer.seek(tp, record.offset)
-                        except Exception:  # the partition was revoked: its new owner re-reads it
-                            pass
-                        break
-            if batch and self.after_commit:
-                self.after_commit()
+                        return record.offset
+            return None
+
+        unsettled = [o for o in await asyncio.gather(*(apply_in_order(g) for g in groups.values())) if o is not None]
+        if not unsettled:
+            return records[-1].offset + 1
+        first = min(unsettled)
+        if not self._stopping.is_set():
+            await asyncio.sleep(1)
+            try:
+                consumer.seek(tp, first)
+            except Exception:  # the partition was revoked: its new owner re-reads it
+                pass
+        return first if first > records[0].offset else None
 
     def logical_topic(self, physical: str) -> str:
         return physical[len(self.topic_prefix):] if physical.startswith(self.topic_prefix) else physical

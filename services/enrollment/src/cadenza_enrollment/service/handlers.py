@@ -38,6 +38,7 @@ from cadenza_shared.contracts.scheduling import CadenceEnded
 from cadenza_shared.db.outbox import Outbox
 from cadenza_shared.envelope import Envelope
 from cadenza_shared.errors import InvalidInput, NotFound
+from cadenza_shared.timezones import infer_timezone, region_from_fields
 
 # --- cadences -----------------------------------------------------------------------------------
 
@@ -102,7 +103,10 @@ async def enroll(
         if active is not None:
             skipped.append({"email": person.email, "reason": "already enrolled", "enrollment_id": str(active)})
             continue
-        timezone, source = (person.timezone, "prospect") if person.timezone else (spec.default_timezone, "cadence_default")
+        timezone, source = infer_timezone(
+            timezone=person.timezone, country=person.country, region=region_from_fields(person.fields),
+            phone=person.phone, default=spec.default_timezone,
+        )
         enrollment_id = uuid.uuid4()
         await session.execute(insert(enrollments).values(
             id=enrollment_id, tenant=tenant, cadence_id=cadence.id, cadence_key=cadence_key, prospect_id=prospect_id,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+from cadenza_scheduling.service import handlers as svc
 from cadenza_shared import topics
 from cadenza_shared.contracts.cadence import CadencePublished
 from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
 from cadenza_shared.contracts.enrollment import EnrollmentExited, EnrollmentPaused, EnrollmentResumed, EnrollmentStarted
 from cadenza_shared.kafka.consumer import Route
 from cadenza_shared.service import ServiceRuntime
-
-from cadenza_scheduling.service import handlers as svc
 
 
 def register(runtime: ServiceRuntime, *, timer_wake: asyncio.Event) -> None:

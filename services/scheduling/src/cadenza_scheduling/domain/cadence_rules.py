@@ -15,9 +15,6 @@ from uuid import UUID
 
 import holidays
 
-from cadenza_shared.contracts.cadence import CadenceSpec, StepSpec
-from cadenza_shared.timezones import normalize_country, region_code
-
 from cadenza_scheduling.domain.timing import (
     CalendarRules,
     DueTime,
@@ -27,9 +24,8 @@ from cadenza_scheduling.domain.timing import (
     next_window_opening,
     plan_anchor,
 )
-
-#: Prospect fields (CSV columns) that may name the region used for holidays and time zones.
-REGION_FIELDS = ("subdivision", "region", "state", "province")
+from cadenza_shared.contracts.cadence import CadenceSpec, StepSpec
+from cadenza_shared.timezones import normalize_country, region_code, region_from_fields
 
 
 @dataclass(frozen=True)
@@ -44,15 +40,8 @@ class Planned:
 
 
 def region_of(fields: Mapping[str, Any] | None) -> str | None:
-    """The prospect's region from its extra fields (first of :data:`REGION_FIELDS`, any case)."""
-    if not fields:
-        return None
-    lowered = {str(k).strip().lower(): v for k, v in fields.items()}
-    for name in REGION_FIELDS:
-        value = lowered.get(name)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
+    """The prospect's region from its extra fields (`cadenza_shared.timezones.region_from_fields`)."""
+    return region_from_fields(fields)
 
 
 @lru_cache(maxsize=4096)
@@ -75,16 +64,18 @@ def holiday_subdivision(country: str | None, region: str | None) -> str | None:
 
 
 def calendar_for(
-    spec: CadenceSpec, *, timezone: str, country: str | None, subdivision: str | None = None
+    spec: CadenceSpec, *, timezone: str, country: str | None, subdivision: str | None = None,
+    tenant_blackout: frozenset[date] = frozenset(),
 ) -> tuple[CalendarRules, tuple[str, ...]]:
     """The calendar one prospect's steps are placed in, and notes on what could not be applied.
 
-    A country the `holidays` package does not know (or no country at all) means no public
-    holidays are skipped; the note says so and is shown with every due time.
+    Blackout dates are the cadence's `blackout_dates` plus the tenant's own list. A country the
+    `holidays` package does not know (or no country at all) means no public holidays are
+    skipped; the note says so and is shown with every due time.
     """
     notes: list[str] = []
     window = SendWindow.parse(list(spec.send_window.days), list(spec.send_window.hours))
-    blackout = frozenset(date.fromisoformat(d) for d in spec.blackout_dates)
+    blackout = frozenset(date.fromisoformat(d) for d in spec.blackout_dates) | frozenset(tenant_blackout)
     cc = normalize_country(country)
     skip = False
     sub = None
@@ -103,9 +94,12 @@ def calendar_for(
     return rules, tuple(notes)
 
 
-def rules_for(spec: CadenceSpec, *, timezone: str, country: str | None, subdivision: str | None = None) -> CalendarRules:
+def rules_for(
+    spec: CadenceSpec, *, timezone: str, country: str | None, subdivision: str | None = None,
+    tenant_blackout: frozenset[date] = frozenset(),
+) -> CalendarRules:
     """The calendar one prospect's steps are placed in (see :func:`calendar_for`)."""
-    return calendar_for(spec, timezone=timezone, country=country, subdivision=subdivision)[0]
+    return calendar_for(spec, timezone=timezone, country=country, subdivision=subdivision, tenant_blackout=tenant_blackout)[0]
 
 
 def timing_for(step: StepSpec) -> StepTiming:

@@ -152,6 +152,8 @@ _DAY_INDEX = {
 }
 _HOURS_RE = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 _SECOND = timedelta(seconds=1)
+#: How many skipped days a business-days reason names before it says "..."
+_LISTED_SKIPS = 5
 
 
 # --------------------------------------------------------------------------- #
@@ -721,18 +723,23 @@ def _nominal_date(
     if n == 0 or not timing.business_days:
         return ref_date + timedelta(days=n)
     d, counted, skipped = ref_date, 0, 0
+    why: list[str] = []
     while counted < n:
         d += timedelta(days=1)
-        if is_send_day(d, rules)[0]:
+        ok, reason = is_send_day(d, rules)
+        if ok:
             counted += 1
         else:
             skipped += 1
+            if len(why) < _LISTED_SKIPS:
+                why.append((reason or d.isoformat()).removesuffix(" skipped"))
             if skipped > MAX_DAYS:
                 raise ValueError(f"rules: no send day within {MAX_DAYS} days")
     if skipped:
+        listed = "; ".join(why) + ("; ..." if skipped > len(why) else "")
         reasons.append(
             f"business days: {n} send day(s) after {ref_date.isoformat()} is "
-            f"{_DAY_LABELS[d.weekday()]} {d.isoformat()} ({skipped} non-send day(s) not counted)"
+            f"{_DAY_LABELS[d.weekday()]} {d.isoformat()} ({skipped} non-send day(s) not counted: {listed})"
         )
     return d
 

@@ -1,7 +1,6 @@
 """Alembic environment of the scheduling schema."""
 
-from cadenza_shared.db.migrations import run_env
-
 from cadenza_scheduling.repo.tables import metadata
+from cadenza_shared.db.migrations import run_env
 
 run_env(metadata)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, Table, Text
+from sqlalchemy import Column, Date, DateTime, Index, Integer, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from cadenza_shared.service import service_metadata
@@ -55,3 +55,12 @@ Index(
     postgresql_where=timers.c.status == "pending",
 )
 Index("ix_timers_enrollment", timers.c.enrollment_id)
+
+#: Dates a tenant never sends on, for every cadence and prospect (the cadence's own
+#: `blackout_dates` are added to these).
+blackout_dates = Table(
+    "tenant_blackout_dates", metadata,
+    Column("tenant", Text, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("reason", Text, nullable=False, server_default=""),
+)

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from cadenza_shared.contracts.cadence import CadencePublished, CadenceSpec
-from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
-from cadenza_shared.contracts.enrollment import EnrollmentExited, EnrollmentPaused, EnrollmentResumed, EnrollmentStarted
-from cadenza_shared.contracts.scheduling import CadenceEnded, StepDue
-from cadenza_shared.db.outbox import Outbox
-from cadenza_shared.envelope import Envelope
-from cadenza_shared.errors import NotFound, RetryableError
 
 from cadenza_scheduling.domain.cadence_rules import (
     Planned,
@@ -34,7 +27,14 @@ from cadenza_scheduling.domain.cadence_rules import (
 )
 from cadenza_scheduling.domain.timing import CalendarRules, DueTime
 from cadenza_scheduling.repo.outbox_batch import add_many
-from cadenza_scheduling.repo.tables import cadences, plans, timers
+from cadenza_scheduling.repo.tables import blackout_dates, cadences, plans, timers
+from cadenza_shared.contracts.cadence import CadencePublished, CadenceSpec
+from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
+from cadenza_shared.contracts.enrollment import EnrollmentExited, EnrollmentPaused, EnrollmentResumed, EnrollmentStarted
+from cadenza_shared.contracts.scheduling import CadenceEnded, StepDue
+from cadenza_shared.db.outbox import Outbox
+from cadenza_shared.envelope import Envelope
+from cadenza_shared.errors import NotFound, RetryableError
 
 LATENESS = Histogram(
     "cadenza_timer_lateness_seconds", "Fired instant minus due instant (virtual seconds under a scaled clock)",
@@ -81,8 +81,54 @@ async def _spec(session: AsyncSession, cadence_id: UUID) -> CadenceSpec:
     return (await _specs(session, {cadence_id}))[cadence_id]
 
 
-def _calendar(spec: CadenceSpec, plan: Any) -> tuple[CalendarRules, tuple[str, ...]]:
-    return calendar_for(spec, timezone=plan.timezone, country=plan.country, subdivision=plan.subdivision)
+async def _calendar(session: AsyncSession, spec: CadenceSpec, plan: Any) -> tuple[CalendarRules, tuple[str, ...]]:
+    tenant_days = frozenset((await session.execute(
+        select(blackout_dates.c.day).where(blackout_dates.c.tenant == plan.tenant)
+    )).scalars())
+    return calendar_for(spec, timezone=plan.timezone, country=plan.country, subdivision=plan.subdivision, tenant_blackout=tenant_days)
+
+
+async def list_blackout_dates(session: AsyncSession, *, tenant: str) -> list[dict[str, Any]]:
+    """The tenant's own blackout dates (added to every cadence's), in date order."""
+    rows = (await session.execute(
+        select(blackout_dates.c.day, blackout_dates.c.reason).where(blackout_dates.c.tenant == tenant).order_by(blackout_dates.c.day)
+    )).all()
+    return [{"date": r.day, "reason": r.reason} for r in rows]
+
+
+async def set_blackout_dates(session: AsyncSession, *, tenant: str, dates: list[tuple[date, str]], now: datetime) -> dict[str, Any]:
+    """Replace the tenant's blackout dates; a live timer that now falls on one is planned again."""
+    await session.execute(delete(blackout_dates).where(blackout_dates.c.tenant == tenant))
+    unique = {day: reason for day, reason in dates}
+    if unique:
+        await session.execute(insert(blackout_dates), [{"tenant": tenant, "day": d, "reason": r} for d, r in unique.items()])
+    moved = await _replan_blacked_out(session, tenant=tenant, days=frozenset(unique), now=now)
+    return {"dates": await list_blackout_dates(session, tenant=tenant), "replanned_timers": moved}
+
+
+async def _replan_blacked_out(session: AsyncSession, *, tenant: str, days: frozenset[date], now: datetime) -> int:
+    """Plan again every pending timer of the tenant whose local due date is one of `days`."""
+    if not days:
+        return 0
+    lo = datetime.combine(min(days), time(0), tzinfo=UTC) - timedelta(days=2)
+    hi = datetime.combine(max(days), time(0), tzinfo=UTC) + timedelta(days=2)
+    rows = (await session.execute(
+        select(timers.c.id, timers.c.enrollment_id, timers.c.step_index, timers.c.due_at, plans.c.timezone)
+        .join(plans, plans.c.enrollment_id == timers.c.enrollment_id)
+        .where(timers.c.tenant == tenant, timers.c.status == "pending", timers.c.due_at.between(lo, hi))
+    )).all()
+    moved = 0
+    for row in rows:
+        if row.due_at.astimezone(ZoneInfo(row.timezone)).date() not in days:
+            continue
+        plan = (await session.execute(select(plans).where(plans.c.enrollment_id == row.enrollment_id).with_for_update())).one()
+        cancelled = await session.execute(update(timers).where(timers.c.id == row.id, timers.c.status == "pending").values(status="cancelled"))
+        if cancelled.rowcount != 1 or plan.status != "active":  # type: ignore[attr-defined]
+            continue
+        spec = await _spec(session, plan.cadence_id)
+        await _schedule(session, plan=plan, spec=spec, step_index=row.step_index, now=now, anchor=plan.anchor_at, previous_at=plan.last_step_at)
+        moved += 1
+    return moved
 
 
 async def _schedule(
@@ -94,7 +140,7 @@ async def _schedule(
     Planning step 0 also fixes day 1 of the plan (`anchor_at`): a first step pushed to a later
     day (late enrollment, weekend, holiday, a pause) moves every later `day: N` step with it.
     """
-    rules, notes = _calendar(spec, plan)
+    rules, notes = await _calendar(session, spec, plan)
     if step_index >= len(spec.steps):
         due = end_due(spec, rules, previous_at=previous_at, now=now)
         kind = "end"
@@ -171,7 +217,7 @@ async def on_resumed(session: AsyncSession, *, event: EnrollmentResumed, now: da
     ))
     spec = await _spec(session, plan.cadence_id)
     await _cancel_pending(session, plan.enrollment_id)
-    plan = (await session.execute(select(plans).where(plans.c.enrollment_id == event.enrollment_id))).first()
+    plan = (await session.execute(select(plans).where(plans.c.enrollment_id == event.enrollment_id))).one()
     await _schedule(session, plan=plan, spec=spec, step_index=plan.next_step_index, now=max(now, event.resumed_at), anchor=anchor, previous_at=previous_at)
 
 
@@ -203,12 +249,12 @@ async def fire_due_timers(session: AsyncSession, outbox: Outbox, *, now: datetim
         .cte("picked")
         .prefix_with("MATERIALIZED")
     )
-    rows = (await session.execute(
+    rows = list((await session.execute(
         update(timers).where(timers.c.id == picked.c.id).values(status="fired", fired_at=now).returning(
             timers.c.id, timers.c.tenant, timers.c.enrollment_id, timers.c.kind, timers.c.step_index, timers.c.due_at,
             picked.c.cadence_id,
         )
-    )).all()
+    )).all())
     if not rows:
         return 0
     rows.sort(key=lambda r: (r.due_at, r.id))
@@ -284,7 +330,7 @@ async def upcoming(session: AsyncSession, *, tenant: str, enrollment_id: UUID, n
     if plan is None:
         raise NotFound("enrollment", str(enrollment_id))
     spec = await _spec(session, plan.cadence_id)
-    rules, notes = _calendar(spec, plan)
+    rules, notes = await _calendar(session, spec, plan)
     rows = (await session.execute(select(timers).where(timers.c.enrollment_id == enrollment_id).order_by(timers.c.created_at))).all()
     steps = spec.steps
 
