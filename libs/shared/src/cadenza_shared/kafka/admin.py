@@ -23,12 +23,16 @@ async def ensure_topics(bootstrap: str, *, prefix: str = "", partitions: int = 3
         if missing:
             new = [NewTopic(n, partitions, replication, topic_configs=wanted[n] or None) for n in missing]
             try:
-                await admin.create_topics(new)
+                response = await admin.create_topics(new)
             except TopicAlreadyExistsError:
-                pass
-            still_missing = sorted(set(missing) - set(await admin.list_topics()))
-            if still_missing:
-                raise RuntimeError(f"the broker did not create: {', '.join(still_missing)} (check partitions/replication)")
+                return missing
+            refused = [
+                f"{error[0]} ({error[2] or 'error ' + str(error[1])})"
+                for error in getattr(response, "topic_errors", [])
+                if error[1] not in (0, TopicAlreadyExistsError.errno)
+            ]
+            if refused:
+                raise RuntimeError(f"the broker refused to create: {', '.join(refused)}")
         return missing
     finally:
         await admin.close()
