@@ -4,11 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PACKAGES := libs/shared libs/runtime services/enrollment services/scheduling services/dispatch services/classification services/metrics
-DEV_TOOLS := pytest pytest-asyncio hypothesis ruff mypy
+DEV_TOOLS := pytest pytest-asyncio hypothesis ruff mypy scikit-learn
 HELM_VERSION ?= v3.21.4
 IMAGE_TAG ?= dev
 
-.PHONY: help venv run run-apache demo test test-unit test-integration test-deploy lint fmt typecheck migrate kafka-fetch helm images bench bench-scheduler bench-pipeline clean
+.PHONY: help venv run run-apache demo test test-unit test-integration test-deploy lint fmt typecheck migrate kafka-fetch helm images bench bench-scheduler bench-pipeline eval-classifier clean
 
 help:
 	@echo "make run          start Cadenza on embedded PostgreSQL + embedded Kafka-protocol broker (Ctrl-C stops)"
@@ -18,6 +18,7 @@ help:
 	@echo "make images       container images (needs a Docker engine); docker compose up --build runs them"
 	@echo "make helm         build helm for the chart tests; make test-deploy checks images, compose, chart"
 	@echo "make bench        scheduler (1,000,000 timers) and end-to-end pipeline benchmarks, each against a bare baseline"
+	@echo "make eval-classifier  held-out precision/recall/F1, confusion matrices, throughput of reply classification"
 	@echo "make lint | fmt | typecheck | migrate"
 
 $(STAMP): constraints.txt $(addsuffix /pyproject.toml,$(PACKAGES))
@@ -73,6 +74,9 @@ $(BIN)/helm: | $(STAMP)
 images:
 	for s in enrollment scheduling dispatch classification metrics; do docker build -f services/$$s/Dockerfile -t cadenza-$$s:$(IMAGE_TAG) . || exit 1; done
 	docker build -f deploy/migrate.Dockerfile -t cadenza-migrate:$(IMAGE_TAG) .
+
+eval-classifier: venv
+	$(BIN)/python -m cadenza_classification.model.evaluate
 
 bench: bench-scheduler bench-pipeline
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from cadenza_classification.domain.combine import classify_reply
 from cadenza_classification.domain.parsing import parse_message
 from cadenza_classification.domain.rules import classify
+from cadenza_classification.model.intent import default_model
 
 REPLIES = Path(__file__).resolve().parents[4] / "examples" / "replies"
 
@@ -27,4 +29,8 @@ REPLIES = Path(__file__).resolve().parents[4] / "examples" / "replies"
 )
 def test_example_reply__gets_the_expected_label(name, label):
     raw = (REPLIES / name).read_bytes().replace(b"{{original_message_id}}", b"<intro.1@ledgerline.example>")
-    assert classify(parse_message(raw)).label.value == label
+    msg = parse_message(raw)
+    assert classify(msg).label.value == label
+    combined = classify_reply(msg, model=default_model())
+    assert combined.label.value == label, "the rules + model path the service runs"
+    assert not combined.needs_review

@@ -8,11 +8,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from cadenza_shared.errors import InvalidInput
-from cadenza_shared.service import Runtime, Tenant
-
 from cadenza_classification.domain.errors import MalformedMessage
 from cadenza_classification.service import handlers as svc
+from cadenza_shared.errors import InvalidInput
+from cadenza_shared.service import Runtime, Tenant
 
 router = APIRouter()
 
@@ -34,8 +33,7 @@ async def inbound_email(request: Request, tenant: Tenant, runtime: Runtime) -> d
         async with runtime.session_factory() as session, session.begin():
             result = await svc.ingest(
                 session, runtime.outbox, tenant=tenant, raw=bytes(chunks), source="inbound_http",
-                received_at=runtime.clock.now(), max_bytes=settings.max_message_bytes,
-                default_pause_days=settings.default_pause_days, review_threshold=settings.review_threshold,
+                received_at=runtime.clock.now(), classifier=runtime.extras["classifier"],
             )
     except MalformedMessage as exc:
         raise InvalidInput(f"message.{exc.field}", exc.reason) from None
@@ -62,8 +60,11 @@ async def get_reply(reply_id: UUID, tenant: Tenant, runtime: Runtime) -> dict[st
 
 @router.post("/v1/replies/{reply_id}/label", tags=["replies"])
 async def relabel(reply_id: UUID, body: Relabel, tenant: Tenant, runtime: Runtime) -> dict[str, Any]:
-    """Correct a reply's label; the corrected decision is published and the rules re-applied."""
+    """Correct a reply's label: the label's fields (return date, follow-up date, referral) are found again,
+    the corrected decision is published, and the reply becomes training data (`labelled_by` = human)."""
     async with runtime.session_factory() as session, session.begin():
-        result = await svc.relabel(session, runtime.outbox, tenant=tenant, reply_id=reply_id, label=body.label)
+        result = await svc.relabel(
+            session, runtime.outbox, tenant=tenant, reply_id=reply_id, label=body.label, classifier=runtime.extras["classifier"],
+        )
     runtime.relay.wake.set()
     return result

@@ -58,7 +58,7 @@ from .dates import find_follow_up_date, find_return_date
 from .parsing import ParsedMessage
 from .text import fold
 
-__all__ = ["Label", "Classification", "classify"]
+__all__ = ["Label", "Classification", "classify", "label_details"]
 
 _MAX_TEXT = 20_000  # only the first 20k characters of new text are judged
 
@@ -87,6 +87,12 @@ class Classification:
     referral_email: str | None = None
     referral_name: str | None = None
     needs_review: bool = False
+    #: which step decided (see the decision order): "bounce", "complaint", "machine", "ooo_text",
+    #: "empty", "unsubscribe", "referral", "wrong_person", "negative", "positive", "question",
+    #: "none" (no rule matched); combined results add "model" and "llm".
+    step: str = "none"
+    #: who decided: "rules", "model", "rules+model" (both agreed) or "llm"
+    decided_by: str = "rules"
 
 
 # --------------------------------------------------------------------------- #
@@ -280,8 +286,16 @@ _WRONG_PERSON = _rx(
 
 _REFERRAL_CUE = _rx(
     r"reach(?:ing)? out to",
-    r"contact(?:ing)?",
+    r"(?<!for )contact(?:ing)?",
     r"get in touch with",
+    r"(?:send|pass) (?:this|it)(?: on| along)? to",
+    r"(?:she|he|they) (?:makes?|owns?) (?:those|these|the|that|this) decisions?",
+    r"(?<!nicht )zustandig",
+    r"weitergeleitet an",
+    r"qui gere",
+    r"fale com",
+    r"quem cuida",
+    r"gaat hierover",
     r"talk(?:ing)? to",
     r"speak(?:ing)? (?:to|with)",
     r"connect(?:ing)? with",
@@ -332,8 +346,14 @@ _NEGATIVE = _rx(
     r"no,? thanks?(?: you)?",
     r"no thx",
     r"(?:thanks|thank you),? but no",
-    r"(?:we|i)(?:'ll| will| would| have to| must|'d| am going to| are going to) (?:have to )?(?:pass|decline)",
-    r"(?:we'll|i'll|we will|i will) pass",
+    r"(?:we|i)(?:'ll| will| would| have to| must|'d| am going to| are going to) (?:have to )?(?:pass|decline)"
+    r"(?! (?:it|this|that|them) (?:on|along|around|to)| (?:it|this|that) (?:on|along|around)| along| around| on to)",
+    r"(?:we'll|i'll|we will|i will|hard) pass(?! (?:it|this|that|them) (?:on|along|around|to)| (?:it|this|that) (?:on|along|around)| along| around| on to)",
+    r"(?:^|[.!] )pass[.!]*$",
+    r"(?:the )?answer is (?:still |a )?(?:no|nope)(?! (?:problem|worries|doubt))",
+    r"(?:so|still),? no[.!]*$",
+    r"(?:zero|no|little) appetite",
+    r"(?:don't|do not|dont|never) buy from",
     r"pass on this",
     r"not for (?:us|me|now)",
     r"not relevant",
@@ -381,6 +401,7 @@ _NEGATIVE = _rx(
     r"nein,? danke",
     r"leider (?:nein|nicht|kein\w*)",
     r"passt (?:leider )?nicht",
+    r"antwort (?:ist|bleibt) (?:leider )?nein",
     r"(?:haben|nutzen|verwenden) (?:wir )?bereits (?:einen?|eine) (?:[\w-]+ )?(?:anbieter|losung|partner|dienstleister|tool|system|agentur|vertrag)",
     r"(?:brauchen|benotigen) (?:wir|ich) (?:nicht|kein\w*)",
     # fr
@@ -393,6 +414,7 @@ _NEGATIVE = _rx(
     r"pas maintenant",
     r"pas le moment",
     r"deja equipe\w*",
+    r"sans facon",
     # es
     r"no (?:me|nos) interesa\w*",
     r"no (?:estoy|estamos) interesad\w*",
@@ -413,7 +435,7 @@ _NEGATIVE = _rx(
     r"nao,? obrigad\w*",
 )
 _BARE_YES = re.compile(r"^(?:yes|yeah|yep|yup|sure|absolutely|definitely|ja|oui|si|of course)(?: please)?[.!]*$")
-_BARE_NO = re.compile(r"^(?:no|nope|nein|non|nee|nao|no gracias|no thanks)[.!]*$")
+_BARE_NO = re.compile(r"^(?:no|nope|nah|nein|non|nee|nao|no gracias|no thanks|yeah,? no|lol,? no)[.!]*$")
 
 _DEFERRAL = _rx(
     r"not (?:right )?now",
@@ -473,6 +495,12 @@ _POSITIVE = _rx(
     r"(?:schedule|set up|arrange) (?:a |some )?(?:call|meeting|demo|time|chat)",
     r"(?:send|share|forward) (?:me |us )?(?:over )?(?:some |more |the |a |your )?(?:info|information|details|deck|pricing|proposal|materials|case stud\w+|brochure|one[- ]pager|overview)",
     r"tell me more",
+    r"when can we (?:talk|meet|chat|speak|connect|get together|do (?:a|the) (?:call|demo))",
+    r"how about (?:a |an )?(?:quick |short |brief )?(?:call|chat|meeting|demo|intro)",
+    r"what(?: are|'re) the next steps",
+    r"walk (?:me|us) through",
+    r"(?:i'm|i am|count me) in(?=[.!,]| -)",
+    r"(?:would|i'd|we'd|i would|we would) love (?:a|an) (?:demo|call|chat|walkthrough|intro)",
     r"learn more",
     r"hear more",
     r"(?:send|share) (?:me |us )?(?:a |an |the )?(?:calendar )?(?:invite|link)",
@@ -547,6 +575,7 @@ _NAME_STOP = frozenset(
 _ROLE_FILLER = re.compile(
     r"^(?:(?:my|our|the|his|her|their)\s+)?(?:(?:colleague|co-?worker|teammate|boss|manager|ceo|cto|cfo|coo|cmo|"
     r"head of [\w&]+|director of [\w&]+|vp of [\w&]+|vp [\w&]+|[\w&]+ (?:manager|lead|director)|kollegen?|kollegin|"
+    r"controller|comptroller|accountant|treasurer|bookkeeper|buyer|finance lead|"
     r"collegue|coll\u00e8gue|compa\u00f1er[oa]|companer[oa])\s*,?\s+)?",
     re.IGNORECASE,
 )
@@ -684,7 +713,7 @@ def _referral_contact(msg: ParsedMessage, text: str, folded: str, cue_found: boo
 
 
 _REFERRAL_CUE_CASED = re.compile(
-    r"(?i:\b(?:reach(?:ing)? out to|contact(?:ing)?|get in touch with|talk(?:ing)? to|speak(?:ing)? (?:to|with)|"
+    r"(?i:\b(?:reach(?:ing)? out to|(?<!for )contact(?:ing)?|get in touch with|send (?:this|it) to|fale com|talk(?:ing)? to|speak(?:ing)? (?:to|with)|"
     r"connect(?:ing)? with|write to|e-?mail|cc'?(?:ing|ed|d)|cc-ing|copying|copied|loop(?:ing|ed)? in|adding|added|"
     r"forward(?:ed|ing)? (?:this |it |your (?:e-?mail|note|message) )?to|the (?:right|best|correct) (?:person|contact) "
     r"(?:is|would be|to (?:talk|speak) to)|wenden sie sich (?:bitte )?an|kontaktieren sie|contactez|adressez[- ]vous (?:à|a)|"
@@ -732,9 +761,9 @@ def classify(
         if dsn.failed_recipient:
             evidence.append(f"dsn recipient {dsn.failed_recipient}")
         if dsn.action in ("delivered", "relayed", "expanded"):
-            return finish(Label.auto_reply, 0.9, evidence + ["dsn reports success, not a failure"])
+            return finish(Label.auto_reply, 0.9, evidence + ["dsn reports success, not a failure"], step="bounce")
         confidence = 0.97 if dsn.standard and dsn.status else 0.9 if dsn.status else 0.75
-        return finish(Label.bounce_hard if dsn.hard else Label.bounce_soft, confidence, evidence)
+        return finish(Label.bounce_hard if dsn.hard else Label.bounce_soft, confidence, evidence, step="bounce")
 
     text = msg.new_text[:_MAX_TEXT]
     folded = fold(text)
@@ -742,7 +771,7 @@ def classify(
     base = _base_datetime(msg, now)
 
     if msg.report_type == "feedback-report":
-        return finish(Label.unsubscribe, 0.95, ["report-type feedback-report (spam complaint)"])
+        return finish(Label.unsubscribe, 0.95, ["report-type feedback-report (spam complaint)"], step="complaint")
 
     # 2./3. machine mail and out-of-office --------------------------------------
     machine = _machine_evidence(msg, subject_folded)
@@ -765,7 +794,7 @@ def classify(
                 return_date = base.date() + timedelta(days=default_pause_days)
                 evidence.append(f"no return date found: default pause {default_pause_days} days")
             confidence = 0.95 if strong_headers else 0.85 if machine else 0.75
-            return finish(Label.out_of_office, confidence, evidence, return_date=return_date)
+            return finish(Label.out_of_office, confidence, evidence, return_date=return_date, step="machine" if machine else "ooo_text")
         # other auto-replies: note a "no longer with the company, contact X" notice
         evidence = list(machine)
         extra: dict[str, object] = {}
@@ -775,7 +804,7 @@ def classify(
             email, name, ref_evidence = _referral_contact(msg, text, folded, True)
             evidence.extend(ref_evidence)
             extra = {"referral_email": email, "referral_name": name}
-        return finish(Label.auto_reply, 0.95 if strong_headers else 0.75, evidence, **extra)
+        return finish(Label.auto_reply, 0.95 if strong_headers else 0.75, evidence, step="machine", **extra)
 
     # 4. unsubscribe (also "Unsubscribe" as the whole subject of an empty mail) ---------
     unsub = _first_match(_UNSUBSCRIBE, folded) or _first_match(_BARE_STOP, folded)
@@ -785,7 +814,7 @@ def classify(
         if _BARE_STOP.match(subject_core) or re.fullmatch(r"(?:please )?(?:unsubscribe|remove me)[.!]*", subject_core):
             unsub, unsub_where = subject_core, "subject"
     if not folded and not unsub:
-        return finish(Label.unknown, 0.2, ["no new text"])
+        return finish(Label.unknown, 0.2, ["no new text"], step="empty")
     if unsub:
         evidence = [f"{unsub_where} '{unsub}'"]
         positives = _unnegated(_POSITIVE, folded)
@@ -793,7 +822,7 @@ def classify(
         if positives:
             evidence.append(f"also positive '{positives[0]}'")
             confidence = 0.7
-        return finish(Label.unsubscribe, confidence, evidence)
+        return finish(Label.unsubscribe, confidence, evidence, step="unsubscribe")
 
     # 5. wrong person / referral ---------------------------------------------------
     wrong = _first_match(_WRONG_PERSON, folded)
@@ -811,9 +840,9 @@ def classify(
         if email or (name and cue):
             evidence.extend(ref_evidence)
             confidence = 0.9 if email and (cue or wrong) else 0.7 if email else 0.65
-            return finish(Label.referral, confidence, evidence, referral_email=email, referral_name=name)
+            return finish(Label.referral, confidence, evidence, referral_email=email, referral_name=name, step="referral")
         if wrong:
-            return finish(Label.wrong_person, 0.85, evidence)
+            return finish(Label.wrong_person, 0.85, evidence, step="wrong_person")
         # a referral cue without anybody to refer to ("contact me", "talk to you soon"): keep going
 
     # 6. negative (incl. "not now, try me in Q3") ------------------------------------
@@ -833,7 +862,7 @@ def classify(
         if positives and not (deferral or follow_up):
             evidence.append(f"also positive '{positives[0]}'")
             confidence = 0.65
-        return finish(Label.negative, confidence, evidence, follow_up_date=follow_up)
+        return finish(Label.negative, confidence, evidence, follow_up_date=follow_up, step="negative")
 
     # "let's talk next quarter": talking later is a deferral when the period is a month+ away
     later = _first_match(_LATER_TALK, folded)
@@ -841,22 +870,63 @@ def classify(
         hit = find_follow_up_date(text, base)
         if hit is not None and (hit.value - base.date()).days >= 28:
             evidence = [f"deferral '{later}' + '{hit.phrase}'", f"follow-up date from '{hit.phrase}'"]
-            return finish(Label.negative, 0.7, evidence, follow_up_date=hit.value)
+            return finish(Label.negative, 0.7, evidence, follow_up_date=hit.value, step="negative")
 
     # 7. positive -----------------------------------------------------------------
     if not positives and _BARE_YES.match(folded):
-        return finish(Label.positive, 0.7, [f"bare '{folded}'"])
+        return finish(Label.positive, 0.7, [f"bare '{folded}'"], step="positive")
     if positives:
         evidence = [f"phrase '{p}'" for p in dict.fromkeys(positives)][:4]
         confidence = min(0.95, 0.75 + 0.07 * (len(set(positives)) - 1))
-        return finish(Label.positive, confidence, evidence)
+        return finish(Label.positive, confidence, evidence, step="positive")
 
     # 8. question -------------------------------------------------------------------
     stripped = folded.rstrip()
     if stripped.endswith("?"):
-        return finish(Label.question, 0.7, ["ends with '?'"])
+        return finish(Label.question, 0.7, ["ends with '?'"], step="question")
     if "?" in stripped:
-        return finish(Label.question, 0.55, ["contains '?'"])
+        return finish(Label.question, 0.55, ["contains '?'"], step="question")
 
     # 9. unknown ----------------------------------------------------------------------
-    return finish(Label.unknown, 0.3, ["no rule matched"])
+    return finish(Label.unknown, 0.3, ["no rule matched"], step="none")
+
+
+def label_details(
+    msg: ParsedMessage,
+    label: Label | str,
+    *,
+    default_pause_days: int = 7,
+    now: datetime | None = None,
+) -> tuple[dict[str, object], list[str]]:
+    """The fields that go with ``label`` for this message, found the way the rules find them.
+
+    Used when the label comes from somewhere else than the rules (the intent model,
+    the optional LLM adapter, a human relabel): ``out_of_office`` gets its
+    ``return_date`` (or the default pause), ``negative`` its ``follow_up_date``,
+    ``referral`` / ``wrong_person`` / ``auto_reply`` the contact they point to.
+    Returns ``(fields, evidence)``; fields not listed stay ``None``.
+    """
+    label = Label(label)
+    text = msg.new_text[:_MAX_TEXT]
+    base = _base_datetime(msg, now)
+    fields: dict[str, object] = {}
+    evidence: list[str] = []
+    if label is Label.out_of_office:
+        hit = find_return_date(text or msg.text[:_MAX_TEXT], base)
+        if hit is not None:
+            fields["return_date"] = hit.value
+            evidence.append(f"return date from '{hit.phrase}'")
+        else:
+            fields["return_date"] = base.date() + timedelta(days=default_pause_days)
+            evidence.append(f"no return date found: default pause {default_pause_days} days")
+    elif label is Label.negative:
+        hit = find_follow_up_date(text, base)
+        if hit is not None:
+            fields["follow_up_date"] = hit.value
+            evidence.append(f"follow-up date from '{hit.phrase}'")
+    elif label in (Label.referral, Label.wrong_person, Label.auto_reply):
+        email, name, ref_evidence = _referral_contact(msg, text, fold(text), True)
+        if email or name:
+            fields.update(referral_email=email, referral_name=name)
+            evidence.extend(ref_evidence)
+    return fields, evidence

@@ -420,7 +420,7 @@ _VALEDICTION = re.compile(
     r"salutations|meilleures salutations|amicalement|saludos|un saludo|saludos cordiales|atentamente|"
     r"met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|groeten|groet|atenciosamente|abra[çc]os|"
     r"cumprimentos|cordiali saluti|saluti)"
-    r"[ \t]*[,.!]?[ \t]*(?:[A-Z][\w.'-]*(?:[ \t]+[A-Z][\w.'-]*)?)?[ \t]*$",
+    r"[ \t]*[,.!]?[ \t]*(?-i:(?:[A-Z][\w.'-]*(?:[ \t]+[A-Z][\w.'-]*)?)?)[ \t]*$",  # a name is capitalised
     re.IGNORECASE,
 )
 _MAX_SIGNATURE_LINES = 10

@@ -11,15 +11,16 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cadenza_classification.domain.errors import MalformedMessage
+from cadenza_classification.domain.parsing import ParsedMessage, thread_message_ids
+from cadenza_classification.domain.rules import Classification
+from cadenza_classification.repo.tables import replies, sent_messages
+from cadenza_classification.service.classifier import ReplyClassifier
 from cadenza_shared.contracts.classification import LABELS, ReplyClassified
 from cadenza_shared.contracts.dispatch import MessageSent
 from cadenza_shared.db.outbox import Outbox
 from cadenza_shared.envelope import Envelope
 from cadenza_shared.errors import InvalidInput, NotFound
-
-from cadenza_classification.domain.parsing import ParsedMessage, parse_message, thread_message_ids
-from cadenza_classification.domain.rules import Classification, classify
-from cadenza_classification.repo.tables import replies, sent_messages
 
 
 async def index_sent(session: AsyncSession, outbox: Outbox, *, envelope: Envelope, event: MessageSent) -> int:
@@ -90,15 +91,18 @@ def _thread_candidates(msg: ParsedMessage) -> list[tuple[str, str]]:
 
 async def ingest(
     session: AsyncSession, outbox: Outbox, *, tenant: str, raw: bytes, source: str, received_at: datetime,
-    external_ref: str | None = None, max_bytes: int, default_pause_days: int, review_threshold: float,
+    external_ref: str | None = None, classifier: ReplyClassifier,
 ) -> dict:
-    """Parse, classify and match one raw reply; publish reply.classified when it belongs to an enrollment."""
-    msg = parse_message(raw, max_bytes=max_bytes)  # MalformedMessage: the edge maps it
+    """Parse, classify and match one raw reply; publish reply.classified when it belongs to an enrollment.
+
+    Parsing and classification run in a worker thread (``classifier.classify``); a
+    MalformedMessage propagates for the edge to map (HTTP 422 / dead-letter topic).
+    """
+    msg, result = await classifier.classify(raw, now=received_at)
     if msg.message_id:
         existing = (await session.execute(select(replies).where(replies.c.tenant == tenant, replies.c.message_id == msg.message_id))).first()
         if existing is not None:
             return {**_summary(existing), "duplicate": True}
-    result = classify(msg, default_pause_days=default_pause_days, review_threshold=review_threshold)
     match = await _match(session, tenant=tenant, msg=msg)
     reply_id = uuid.uuid4()
     sent, matched_by = match if match else (None, None)
@@ -106,7 +110,7 @@ async def ingest(
         id=reply_id, tenant=tenant, source=source, external_ref=external_ref, message_id=msg.message_id,
         from_address=msg.from_address, subject=msg.subject[:500], excerpt=(msg.new_text or msg.text)[:1000],
         raw=raw.decode("utf-8", errors="replace"), label=result.label.value, confidence=result.confidence,
-        evidence=list(result.evidence), needs_review=result.needs_review, labelled_by="rules",
+        evidence=list(result.evidence), needs_review=result.needs_review, labelled_by=result.decided_by,
         return_date=result.return_date, follow_up_date=result.follow_up_date, referral_email=result.referral_email,
         referral_name=result.referral_name, enrollment_id=sent.enrollment_id if sent else None,
         cadence_id=sent.cadence_id if sent else None, step_index=sent.step_index if sent else None,
@@ -162,14 +166,32 @@ async def get_reply(session: AsyncSession, *, tenant: str, reply_id: UUID) -> di
     return {**_summary(row), "excerpt": row.excerpt, "received_at": row.received_at, "source": row.source}
 
 
-async def relabel(session: AsyncSession, outbox: Outbox, *, tenant: str, reply_id: UUID, label: str) -> dict:
-    """A human corrects a label: stored as training data, and the corrected decision is published."""
+async def relabel(
+    session: AsyncSession, outbox: Outbox, *, tenant: str, reply_id: UUID, label: str, classifier: ReplyClassifier | None = None,
+) -> dict:
+    """A human corrects a label: stored as training data, and the corrected decision is published.
+
+    The label's fields are found again for the new label, the way the rules find them
+    (``out_of_office``: return date or the default pause; ``negative``: follow-up date;
+    ``referral`` / ``wrong_person`` / ``auto_reply``: the contact named); the others are cleared.
+    Relabelled replies (``labelled_by = 'human'``) are exported as training data by
+    ``python -m cadenza_classification.model.export_relabels``.
+    """
     if label not in LABELS:
         raise InvalidInput("label", f"unknown label {label!r}; one of {', '.join(LABELS)}")
     row = (await session.execute(select(replies).where(replies.c.id == reply_id, replies.c.tenant == tenant).with_for_update())).first()
     if row is None:
         raise NotFound("reply", str(reply_id))
-    await session.execute(update(replies).where(replies.c.id == reply_id).values(label=label, confidence=1.0, needs_review=False, labelled_by="human", evidence=[*row.evidence, f"relabelled by a human from {row.label}"]))
+    fields: dict[str, Any] = {"return_date": None, "follow_up_date": None, "referral_email": None, "referral_name": None}
+    if classifier is not None:
+        try:
+            fields.update(classifier.details(row.raw.encode("utf-8", errors="surrogateescape"), label, now=row.received_at))
+        except (MalformedMessage, ValueError):
+            fields = {}  # cannot be parsed again: keep the stored fields
+    await session.execute(update(replies).where(replies.c.id == reply_id).values(
+        label=label, confidence=1.0, needs_review=False, labelled_by="human",
+        evidence=[*row.evidence, f"relabelled by a human from {row.label}"], **fields,
+    ))
     row = (await session.execute(select(replies).where(replies.c.id == reply_id))).first()
     if row.enrollment_id is not None:
         await outbox.add(session, _event(dict(row._mapping), None, corrected=True), tenant=tenant, correlation_id=str(row.enrollment_id))
