@@ -25,6 +25,8 @@ $(STAMP): constraints.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install -q -c constraints.txt --no-build-isolation $(addprefix -e ,$(PACKAGES)) $(DEV_TOOLS)
+	@# refresh the packages' own metadata (declared dependencies, entry points) after a pyproject change
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation --force-reinstall $(addprefix -e ,$(PACKAGES))
 	@touch $(STAMP)
 
 venv: $(STAMP)
