@@ -20,7 +20,10 @@ def stack(tmp_path_factory, webhooks):
     """The five real services on a real broker and PostgreSQL, for the whole session."""
     running = harness.start_stack(
         tmp_path_factory.mktemp("stack"), broker=harness.broker_choice(),
-        extra_env={"CADENZA_ENROLLMENT_HANDOFF_WEBHOOK_URL": webhooks.url, "CADENZA_WEBHOOK_SECRET": harness.WEBHOOK_SECRET},
+        extra_env={
+            "CADENZA_ENROLLMENT_HANDOFF_WEBHOOK_URL": webhooks.url, "CADENZA_WEBHOOK_SECRET": harness.WEBHOOK_SECRET,
+            "CADENZA_DISPATCH_STEP_MAX_ATTEMPTS": "7",  # about 13 s of retries before a step is given up
+        },
     )
     yield running
     running.stop()

@@ -115,3 +115,22 @@ async def test_malformed_events__dead_lettered_with_reason_and_consumer_keeps_wo
     await produce(stack, "meeting.booked", wrap(booked, tenant="acme", source="test/crm", time=now).encode(), key=enrollment_id)
     done = await wait_status(stack, enrollment_id, "exited")
     assert done["exit_reason"] == "meeting_booked"
+
+
+async def test_step_that_keeps_failing__is_given_up_and_the_cadence_moves_on(stack, journey_cadence):
+    """A StepDue whose enrollment dispatch never learns about is retried, then failed, never lost silently."""
+    from cadenza_shared.contracts.dispatch import MessageFailed
+
+    ghost = uuid.uuid4()
+    now = virtual_now(stack)
+    due = StepDue(enrollment_id=ghost, cadence_id=uuid.uuid4(), step_index=0, step_id="intro", channel="email",
+                  due_at=now, fired_at=now, timer_id=uuid.uuid4())
+    await produce(stack, "step.due", wrap(due, tenant="acme", source="test/replayer", time=now).encode(), key=str(ghost))
+
+    def failed(records: list) -> bool:
+        return any(r.key == str(ghost).encode() for r in records)
+
+    records = [r for r in await read_topic(stack, "message.failed", until=failed, timeout=90) if r.key == str(ghost).encode()]
+    assert records, "dispatch should publish MessageFailed when it gives a step up"
+    event = json.loads(records[0].value)
+    assert event["type"] == MessageFailed.TYPE and event["data"]["reason_code"] == "gave_up"

@@ -50,6 +50,9 @@ class Route:
 
     handler: TxHandler | RawHandler
     transactional: bool = True
+    #: called once retries are exhausted, before the dead letter: lets a service close the
+    #: business loop (e.g. publish a failure so a cadence does not wait forever)
+    on_give_up: Callable[[Envelope, Event, str], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -205,7 +208,13 @@ class ConsumerRunner:
                 raise
             except Exception as exc:
                 if attempt >= self.max_attempts:
-                    await self._dead_letter(record, reason=f"gave up after {attempt} attempts: {exc!r}", attempts=attempt)
+                    reason = f"gave up after {attempt} attempts: {exc!r}"
+                    if route.on_give_up is not None:
+                        try:
+                            await route.on_give_up(envelope, event, reason)
+                        except Exception as hook_error:  # the dead letter still records the event
+                            log.error("give-up hook failed", service=self.service, consumer=self.name, error=repr(hook_error))
+                    await self._dead_letter(record, reason=reason, attempts=attempt)
                     return "dead_lettered"
                 delay = min(self.base_backoff * 2 ** (attempt - 1), 10.0)
                 log.warning(

@@ -13,7 +13,6 @@ from cadenza_shared.kafka.consumer import Route
 from cadenza_shared.service import ServiceRuntime
 
 #: A step.due is retried longer than the default: enrollment or SMTP may be restarting.
-STEP_MAX_ATTEMPTS = 8
 
 
 def register(runtime: ServiceRuntime, settings: DispatchSettings) -> None:
@@ -28,6 +27,9 @@ def register(runtime: ServiceRuntime, settings: DispatchSettings) -> None:
             from_address=settings.from_address, mail_domain=settings.mail_domain,
         )
 
+    async def step_given_up(envelope, event, reason) -> None:
+        await svc.give_up_step(runtime.session_factory, outbox, envelope=envelope, event=event, reason=reason, now=clock.now())
+
     async def cadence_published(envelope, event, session) -> None:
         await svc.on_cadence_published(session, envelope=envelope, event=event)
 
@@ -37,8 +39,8 @@ def register(runtime: ServiceRuntime, settings: DispatchSettings) -> None:
     async def enrollment_status(envelope, event, session) -> None:
         await svc.on_enrollment_status(session, outbox, envelope=envelope, event=event, now=clock.now())
 
-    steps = runtime.add_consumer("steps", [topics.STEP_DUE], {StepDue.TYPE: Route(step_due, transactional=False)})
-    steps.max_attempts = STEP_MAX_ATTEMPTS
+    steps = runtime.add_consumer("steps", [topics.STEP_DUE], {StepDue.TYPE: Route(step_due, transactional=False, on_give_up=step_given_up)})
+    steps.max_attempts = settings.step_max_attempts
     runtime.add_consumer(
         "state",
         [topics.ENROLLMENT_LIFECYCLE, topics.CADENCE_DEFINITIONS],

@@ -165,6 +165,26 @@ async def on_step_due(
     )
 
 
+async def give_up_step(
+    session_factory: async_sessionmaker[AsyncSession], outbox: Outbox, *, envelope: Envelope, event: StepDue, reason: str, now: datetime,
+) -> bool:
+    """Retries are exhausted: record the step as failed and publish it, so the cadence moves on.
+
+    Only when nothing was recorded for the step yet (a `sending` row is left to the unknown-outcome
+    rule of the next attempt); returns whether a failure was recorded.
+    """
+    values = {
+        "tenant": envelope.tenant, "enrollment_id": event.enrollment_id, "step_index": event.step_index,
+        "step_id": event.step_id, "channel": event.channel.value, "status": "failed", "error": reason[:500], "created_at": now,
+    }
+    failure = MessageFailed(
+        enrollment_id=event.enrollment_id, cadence_id=event.cadence_id, step_index=event.step_index, step_id=event.step_id,
+        channel=event.channel, reason_code="gave_up", reason=f"not performed after repeated failures: {reason[:300]}",
+        permanent=True, failed_at=now,
+    )
+    return await _record(session_factory, outbox, values=values, event=failure, cause=envelope)
+
+
 def _step(cadence: Any, event: StepDue) -> StepSpec:
     spec = CadenceSpec.model_validate(cadence.definition)
     if not 0 <= event.step_index < len(spec.steps):

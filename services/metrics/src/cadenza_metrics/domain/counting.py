@@ -47,6 +47,7 @@ FAILURE_REASONS = frozenset({
     "task_expired",              # nobody completed the human task in time
     "task_skipped",              # a user skipped the task
     "task_cancelled",            # the task was cancelled (the enrollment paused or exited)
+    "gave_up",                   # dispatch gave the step up after repeated transient failures
     "other",
 })
 
