@@ -202,3 +202,22 @@ async def test_reply_before_its_email_is_indexed__is_matched_when_the_email_arri
     async with client(stack, "classification") as api:
         reply = (await api.get(f"/v1/replies/{early['reply_id']}")).json()
     assert reply["matched_by"] == "late_thread"
+
+
+async def test_oversized_or_hostile_input__rejected_cleanly_and_events_keep_flowing(stack, journey_cadence):
+    huge = "key: huge\nname: Huge\ndescription: " + "x" * 400_000 + "\nsteps:\n  - {id: a, day: 1, channel: phone}\n"
+    deep = "[" * 100_000 + "]" * 100_000
+    async with client(stack, "enrollment") as api:
+        too_big = await api.post("/v1/cadences", content=huge)
+        too_deep = await api.post("/v1/cadences", content=deep)
+        nul = await api.post("/v1/cadences", content='{"key": "nul", "name": "a\\u0000b", "steps": [{"id": "a", "day": 1, "channel": "phone"}]}')
+    assert (too_big.status_code, too_big.json()["error"]["field"]) == (422, "body")
+    assert too_deep.status_code == 422
+    assert (nul.status_code, nul.json()["error"]["field"]) == (422, "name")
+    raw = b"From: Odd <odd@northwind.example>\r\nSubject: hi\x00there\r\nMessage-ID: <nul.1@northwind.example>\r\n\r\nbody with a \x00 NUL\r\n"
+    async with client(stack, "classification") as api:
+        assert (await api.post("/v1/inbound/email", content=raw)).status_code == 202
+    # the outbox was not jammed: a new enrollment still gets its first email
+    email = unique_email("after-hostile")
+    await enroll(stack, email)
+    await wait_mails(stack, email, 1)

@@ -44,12 +44,17 @@ def run(
         stopping = True
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # also when started from a shell that ignores SIGINT
     try:
         stack.start()
     except KeyboardInterrupt:
         console.print("interrupted; stopping")
         stack.stop()
         raise typer.Exit(130) from None
+    if stopping:
+        console.print("interrupted; stopping")
+        stack.stop()
+        raise typer.Exit(130)
     table = Table(title="Cadenza is running", show_lines=False)
     table.add_column("part")
     table.add_column("where")

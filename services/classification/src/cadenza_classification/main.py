@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import cadenza_shared.contracts  # noqa: F401  (registers every event type)
-from cadenza_shared.service import create_app
-
 from cadenza_classification.api.routes import router
 from cadenza_classification.bootstrap import bootstrap
+from cadenza_shared.service import create_app
 
 app = create_app(
     title="Cadenza classification",

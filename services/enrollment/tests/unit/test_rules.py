@@ -99,3 +99,17 @@ def test_smtp_rejection__exits_bounced_and_suppresses():
     assert decision.exit_reason == ExitReason.bounced and decision.suppress
     assert decide_on_step_failure(reason_code="task_expired", status=Status.active).action == "none"
     assert decide_on_step_failure(reason_code="smtp_rejected", status=Status.exited).action == "none"
+
+
+def test_template_syntax_error__named_with_step_field_and_line():
+    from cadenza_enrollment.domain.templates import check_templates
+    from cadenza_shared.contracts.cadence import CadenceSpec
+    from cadenza_shared.errors import InvalidInput
+
+    spec = CadenceSpec.model_validate({"key": "k", "name": "K", "steps": [
+        {"id": "a", "channel": "email", "day": 1, "subject": "Hi", "body": "Hello {{ first_name }}"},
+        {"id": "b", "channel": "email", "day": 2, "subject": "Re", "body": "line one\n{{ company"},
+    ]})
+    with pytest.raises(InvalidInput) as err:
+        check_templates(spec)
+    assert err.value.field == "steps.1.body" and "line 2" in err.value.reason

@@ -7,7 +7,7 @@ Published on the compacted `cadence.definitions` topic so scheduling (timing) an
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID
@@ -54,7 +54,14 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 class Strict(BaseModel):
     """Definitions reject unknown keys so a typo never silently changes a cadence."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=50_000)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("contains a NUL character")
+        return value
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -149,11 +156,11 @@ class CadenceSpec(Strict):
 
     key: str
     name: str = Field(min_length=1, max_length=200)
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=5_000)
     default_timezone: str = "America/New_York"
     send_window: SendWindowSpec = Field(default_factory=SendWindowSpec)
     skip_holidays: bool = False
-    blackout_dates: list[str] = Field(default_factory=list)
+    blackout_dates: list[str] = Field(default_factory=list, max_length=1_000)
     on_completion: CompletionSpec = Field(default_factory=CompletionSpec)
     account_rule: Literal["pause_others", "exit_others", "none"] = "none"
     steps: list[StepSpec] = Field(min_length=1, max_length=100)
@@ -163,6 +170,16 @@ class CadenceSpec(Strict):
     def _key(cls, value: str) -> str:
         if not _KEY.match(value):
             raise ValueError("must be lower-case letters, digits and dashes")
+        return value
+
+    @field_validator("blackout_dates")
+    @classmethod
+    def _dates(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                date.fromisoformat(item)
+            except ValueError:
+                raise ValueError(f"{item!r} is not a date (YYYY-MM-DD)") from None
         return value
 
     @field_validator("default_timezone")

@@ -17,7 +17,8 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cadenza_shared.clock import Clock
-from cadenza_shared.envelope import Envelope, Event, wrap
+from cadenza_shared.envelope import MAX_EVENT_BYTES, Envelope, Event, wrap
+from cadenza_shared.errors import InvalidInput
 from cadenza_shared.kafka.producer import KafkaPublisher
 
 log = structlog.get_logger(__name__)
@@ -54,13 +55,18 @@ class Outbox:
             causation_id=cause.id if cause else None,
             event_id=event_id,
         )
+        value = envelope.encode()
+        if len(value) > MAX_EVENT_BYTES:
+            # refuse it here, inside the caller's transaction: a record the broker rejects would
+            # otherwise sit at the head of the outbox and hold back every later event
+            raise InvalidInput("event", f"{event.TYPE} would be {len(value)} bytes, over the {MAX_EVENT_BYTES} byte limit")
         await session.execute(
             insert(self.table).values(
                 event_id=envelope.id,
                 event_type=envelope.type,
                 topic=event.TOPIC,
                 key=envelope.subject,
-                value=envelope.encode(),
+                value=value,
             )
         )
         return envelope

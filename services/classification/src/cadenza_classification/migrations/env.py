@@ -1,7 +1,6 @@
 """Alembic environment of the classification schema."""
 
-from cadenza_shared.db.migrations import run_env
-
 from cadenza_classification.repo.tables import metadata
+from cadenza_shared.db.migrations import run_env
 
 run_env(metadata)

@@ -53,6 +53,11 @@ async def index_sent(session: AsyncSession, outbox: Outbox, *, envelope: Envelop
     return len(waiting)
 
 
+def _pg_text(value: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL: mail may (hostile or broken); store it as U+FFFD."""
+    return value.replace("\x00", "\ufffd") if value else value
+
+
 def _norm(message_id: str) -> str:
     value = message_id.strip()
     return value if value.startswith("<") else f"<{value}>"
@@ -108,8 +113,9 @@ async def ingest(
     sent, matched_by = match if match else (None, None)
     values = dict(
         id=reply_id, tenant=tenant, source=source, external_ref=external_ref, message_id=msg.message_id,
-        from_address=msg.from_address, subject=msg.subject[:500], excerpt=(msg.new_text or msg.text)[:1000],
-        raw=raw.decode("utf-8", errors="replace"), label=result.label.value, confidence=result.confidence,
+        from_address=_pg_text(msg.from_address), subject=_pg_text(msg.subject[:500]),
+        excerpt=_pg_text((msg.new_text or msg.text)[:1000]),
+        raw=_pg_text(raw.decode("utf-8", errors="replace")), label=result.label.value, confidence=result.confidence,
         evidence=list(result.evidence), needs_review=result.needs_review, labelled_by=result.decided_by,
         return_date=result.return_date, follow_up_date=result.follow_up_date, referral_email=result.referral_email,
         referral_name=result.referral_name, enrollment_id=sent.enrollment_id if sent else None,

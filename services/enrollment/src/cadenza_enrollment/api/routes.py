@@ -46,12 +46,22 @@ def _validation_to_invalid(exc: ValidationError, prefix: str = "") -> InvalidInp
     return InvalidInput(first["field"] or "body", first["reason"], details=details)
 
 
+#: A cadence travels in one event (brokers cap a record near 1 MB); real ones are a few KB.
+MAX_CADENCE_BYTES = 256_000
+
+
 async def _cadence_spec(request: Request) -> CadenceSpec:
-    raw = await request.body()
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > MAX_CADENCE_BYTES:
+            raise InvalidInput("body", f"larger than {MAX_CADENCE_BYTES} bytes; a cadence is a few KB")
     if not raw.strip():
         raise InvalidInput("body", "empty: send the cadence as YAML or JSON")
     try:
-        doc = yaml.safe_load(raw)  # JSON is YAML too
+        doc = yaml.safe_load(bytes(raw))  # JSON is YAML too
+    except RecursionError:
+        raise InvalidInput("body", "nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "body"

@@ -20,6 +20,7 @@ from cadenza_enrollment.domain.state import (
     decide_on_reply,
     decide_on_step_failure,
 )
+from cadenza_enrollment.domain.templates import check_templates
 from cadenza_enrollment.repo.tables import cadences, enrollments, history, prospects, send_permits, suppressions
 from cadenza_shared.contracts.cadence import CadencePublished, CadenceSpec
 from cadenza_shared.contracts.classification import ReplyClassified
@@ -50,6 +51,12 @@ async def publish_cadence(session: AsyncSession, outbox: Outbox, *, tenant: str,
     )
     if spec.on_completion.then == "enroll" and spec.on_completion.cadence == spec.key:
         raise InvalidInput("on_completion.cadence", "a cadence cannot enroll into itself")
+    check_templates(spec)
+    warnings = []
+    if spec.on_completion.then == "enroll" and spec.on_completion.cadence:
+        exists = await session.scalar(select(cadences.c.id).where(cadences.c.tenant == tenant, cadences.c.key == spec.on_completion.cadence).limit(1))
+        if exists is None:
+            warnings.append(f"on_completion.cadence: {spec.on_completion.cadence!r} does not exist yet; create it before enrollments complete")
     version = (latest or 0) + 1
     cadence_id = uuid.uuid4()
     definition = spec.model_dump(mode="json")
@@ -57,7 +64,7 @@ async def publish_cadence(session: AsyncSession, outbox: Outbox, *, tenant: str,
         id=cadence_id, tenant=tenant, key=spec.key, version=version, name=spec.name, definition=definition, created_at=now,
     ))
     await outbox.add(session, CadencePublished(cadence_id=cadence_id, key=spec.key, version=version, definition=spec), tenant=tenant)
-    return {"id": cadence_id, "key": spec.key, "version": version, "name": spec.name, "steps": len(spec.steps)}
+    return {"id": cadence_id, "key": spec.key, "version": version, "name": spec.name, "steps": len(spec.steps), "warnings": warnings}
 
 
 async def latest_cadence(session: AsyncSession, *, tenant: str, key: str) -> Any:
