@@ -72,6 +72,19 @@ class Outbox:
         return envelope
 
 
+    async def add_many(self, session: AsyncSession, events: list[tuple[Event, str]], *, tenant: str) -> None:
+        """Insert many (event, correlation id) pairs in one statement (bulk imports)."""
+        rows = []
+        for event, correlation_id in events:
+            envelope = wrap(event, tenant=tenant, source=self.source, time=self.clock.now(), correlation_id=correlation_id)
+            value = envelope.encode()
+            if len(value) > MAX_EVENT_BYTES:
+                raise InvalidInput("event", f"{event.TYPE} would be {len(value)} bytes, over the {MAX_EVENT_BYTES} byte limit")
+            rows.append({"event_id": envelope.id, "event_type": envelope.type, "topic": event.TOPIC, "key": envelope.subject, "value": value})
+        if rows:
+            await session.execute(insert(self.table), rows)
+
+
 class OutboxRelay:
     """Publishes outbox rows in order; one relay at a time per schema (advisory lock)."""
 
