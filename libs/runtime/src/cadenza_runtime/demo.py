@@ -119,8 +119,12 @@ def run_demo(*, workdir: Path, seconds_per_day: float, broker: str, start: datet
                     break
                 time.sleep(0.5)
         _report(console, api, rows=api["enrollment"].get("/v1/enrollments", params={"cadence_key": OUTBOUND, "limit": 1000}).json(), fed=fed, stack=stack)
+        nurture = len(api["enrollment"].get("/v1/enrollments", params={"cadence_key": "nurture-quarterly", "limit": 1000}).json())
         console.print(f"Demo took {time.monotonic() - began:.0f} s real time for {(clock.now() - start).days} virtual days; "
-                      f"{len(list(stack.mail_dir.glob('*.eml')))} emails arrived at the SMTP sink ({stack.mail_dir}).")
+                      f"{len(list(stack.mail_dir.glob('*.eml')))} emails arrived at the SMTP sink ({stack.mail_dir}), "
+                      f"including the first nurture emails of the {nurture} prospects moved to nurture-quarterly.")
+        console.print("In the step table, 'failed' on human steps counts tasks nobody completed in time (the demo completes "
+                      "two out of three); 'due' counts timer firings, so a step re-planned after a pause counts twice.")
     finally:
         stack.stop()
 
