@@ -62,14 +62,19 @@ async def bare_smtp(port: int, count: int) -> float:
 
 def run(prospects: int, broker: str, console: Console) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cadenza-bench-"))
-    stack = Stack(StackConfig.ephemeral(workdir, broker=broker, fresh_database=True), progress=lambda m: console.print(f"[green]✓[/green] {m}"))
+    stack = Stack(
+        StackConfig.ephemeral(workdir, broker=broker, fresh_database=True), progress=lambda m: console.print(f"[green]✓[/green] {m}")
+    )
     stack.start()
     try:
         api = httpx.Client(base_url=stack.urls["enrollment"], headers={"X-API-Key": "dev-key-acme"}, timeout=120)
         api.post("/v1/cadences", content=CADENCE).raise_for_status()
         started = time.perf_counter()
-        api.post("/v1/enrollments/import", params={"cadence_key": "bench-one-touch"},
-                 files={"file": ("p.csv", prospects_csv(prospects), "text/csv")}).raise_for_status()
+        api.post(
+            "/v1/enrollments/import",
+            params={"cadence_key": "bench-one-touch"},
+            files={"file": ("p.csv", prospects_csv(prospects), "text/csv")},
+        ).raise_for_status()
         imported = time.perf_counter() - started
         with Progress(console=console) as progress:
             task = progress.add_task("emails at the SMTP sink", total=prospects)

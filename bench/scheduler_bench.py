@@ -60,15 +60,17 @@ from cadenza_shared.db.session import make_engine, make_session_factory
 
 console = Console()
 
-CADENCE = CadenceSpec.model_validate({
-    "key": "bench",
-    "name": "Scheduler benchmark",
-    "steps": [
-        {"id": "call-1", "channel": "phone", "day": 1, "instructions": "Call"},
-        {"id": "call-2", "channel": "phone", "day": 2, "instructions": "Call again"},
-        {"id": "call-3", "channel": "phone", "day": 3, "instructions": "Last call"},
-    ],
-})
+CADENCE = CadenceSpec.model_validate(
+    {
+        "key": "bench",
+        "name": "Scheduler benchmark",
+        "steps": [
+            {"id": "call-1", "channel": "phone", "day": 1, "instructions": "Call"},
+            {"id": "call-2", "channel": "phone", "day": 2, "instructions": "Call again"},
+            {"id": "call-3", "channel": "phone", "day": 3, "instructions": "Last call"},
+        ],
+    }
+)
 
 BARE_UPDATE = """
 UPDATE scheduling.timers SET status = 'fired', fired_at = $1
@@ -98,14 +100,17 @@ async def load(conn: asyncpg.Connection, *, timers: int, due: int, t0: datetime)
     cadence_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO scheduling.cadences (cadence_id, tenant, key, version, definition) VALUES ($1, 'bench', 'bench', 1, $2::jsonb)",
-        cadence_id, CADENCE.model_dump_json(),
+        cadence_id,
+        CADENCE.model_dump_json(),
     )
     await conn.execute(
         """
         INSERT INTO scheduling.plans (enrollment_id, tenant, cadence_id, timezone, country, status, anchor_at, next_step_index)
         SELECT gen_random_uuid(), 'bench', $1, 'America/New_York', 'US', 'active', $2, 0 FROM generate_series(1, $3)
         """,
-        cadence_id, t0, timers,
+        cadence_id,
+        t0,
+        timers,
     )
     await conn.execute(
         """
@@ -118,7 +123,8 @@ async def load(conn: asyncpg.Connection, *, timers: int, due: int, t0: datetime)
                'pending', '[]'::jsonb, $1
         FROM (SELECT enrollment_id, row_number() OVER () AS rn FROM scheduling.plans) p
         """,
-        t0, due,
+        t0,
+        due,
     )
 
 
@@ -175,9 +181,7 @@ async def run(args: argparse.Namespace) -> dict:
         with console.status("VACUUM ANALYZE and CHECKPOINT between the phases..."):
             await raw.execute("VACUUM ANALYZE scheduling.timers")
             await raw.execute("CHECKPOINT")
-        figures["bare"] = await asyncio.to_thread(
-            phase, "bare: UPDATE ... RETURNING", "bare", url, t0, args.batch, args.due, args.replicas
-        )
+        figures["bare"] = await asyncio.to_thread(phase, "bare: UPDATE ... RETURNING", "bare", url, t0, args.batch, args.due, args.replicas)
 
         checks = await raw.fetchrow(
             """
@@ -236,9 +240,14 @@ def phase(title: str, kind: str, url: str, t0: datetime, batch: int, expected: i
     if total != expected:
         raise SystemExit(f"{title}: fired {total}, expected {expected}")
     return {
-        "fired": total, "batches": len(commits), "replicas": replicas, "per_replica": sorted(per_replica.values(), reverse=True),
-        "seconds": round(elapsed, 2), "rate": round(total / elapsed, 1),
-        "p50_s": round(percentile(commits, 0.50), 3), "p99_s": round(percentile(commits, 0.99), 3),
+        "fired": total,
+        "batches": len(commits),
+        "replicas": replicas,
+        "per_replica": sorted(per_replica.values(), reverse=True),
+        "seconds": round(elapsed, 2),
+        "rate": round(total / elapsed, 1),
+        "p50_s": round(percentile(commits, 0.50), 3),
+        "p99_s": round(percentile(commits, 0.99), 3),
     }
 
 

@@ -19,9 +19,11 @@ def webhooks():
 def stack(tmp_path_factory, webhooks):
     """The five real services on a real broker and PostgreSQL, for the whole session."""
     running = harness.start_stack(
-        tmp_path_factory.mktemp("stack"), broker=harness.broker_choice(),
+        tmp_path_factory.mktemp("stack"),
+        broker=harness.broker_choice(),
         extra_env={
-            "CADENZA_ENROLLMENT_HANDOFF_WEBHOOK_URL": webhooks.url, "CADENZA_WEBHOOK_SECRET": harness.WEBHOOK_SECRET,
+            "CADENZA_ENROLLMENT_HANDOFF_WEBHOOK_URL": webhooks.url,
+            "CADENZA_WEBHOOK_SECRET": harness.WEBHOOK_SECRET,
             "CADENZA_DISPATCH_STEP_MAX_ATTEMPTS": "7",  # about 13 s of retries before a step is given up
         },
     )
@@ -33,8 +35,10 @@ def stack(tmp_path_factory, webhooks):
 def journey_cadence(stack) -> dict:
     """The short test cadence, uploaded once."""
     response = httpx.post(
-        stack.urls["enrollment"] + "/v1/cadences", content=harness.JOURNEY_CADENCE,
-        headers={"X-API-Key": harness.API_KEY, "Content-Type": "application/yaml"}, timeout=15,
+        stack.urls["enrollment"] + "/v1/cadences",
+        content=harness.JOURNEY_CADENCE,
+        headers={"X-API-Key": harness.API_KEY, "Content-Type": "application/yaml"},
+        timeout=15,
     )
     assert response.status_code == 201, response.text
     return response.json()

@@ -79,9 +79,14 @@ def broker_choice() -> str:
 def start_stack(workdir: Path, *, broker: str, extra_env: dict[str, str] | None = None) -> Stack:
     """The five services on a scaled clock, every port free, topics prefixed per run."""
     config = StackConfig.ephemeral(
-        workdir, broker=broker, clock_mode="scaled", clock_factor=86400 / SECONDS_PER_DAY, clock_start=VIRTUAL_START,
+        workdir,
+        broker=broker,
+        clock_mode="scaled",
+        clock_factor=86400 / SECONDS_PER_DAY,
+        clock_start=VIRTUAL_START,
         extra_env=extra_env or {},
-        topic_prefix=f"it{uuid.uuid4().hex[:6]}." if broker == "external" else "", fresh_database=True,
+        topic_prefix=f"it{uuid.uuid4().hex[:6]}." if broker == "external" else "",
+        fresh_database=True,
     )
     return Stack(config).start()
 
@@ -164,14 +169,27 @@ def unique_email(tag: str) -> str:
     return f"{tag}.{uuid.uuid4().hex[:8]}@northwind-{uuid.uuid4().hex[:4]}.example"
 
 
-async def enroll(stack: Stack, email: str, *, first_name: str = "Dana", company: str = "Northwind Traders", cadence: str = "it-journey", **extra: str) -> str:
+async def enroll(
+    stack: Stack, email: str, *, first_name: str = "Dana", company: str = "Northwind Traders", cadence: str = "it-journey", **extra: str
+) -> str:
     """Enroll one prospect through the API; return the enrollment id."""
     async with client(stack, "enrollment") as api:
-        response = await api.post("/v1/enrollments", json={
-            "cadence_key": cadence,
-            "prospect": {"email": email, "first_name": first_name, "last_name": "Okafor", "company": company,
-                         "timezone": "Europe/Berlin", "country": "DE", "phone": "+49 30 5550 1234", **extra},
-        })
+        response = await api.post(
+            "/v1/enrollments",
+            json={
+                "cadence_key": cadence,
+                "prospect": {
+                    "email": email,
+                    "first_name": first_name,
+                    "last_name": "Okafor",
+                    "company": company,
+                    "timezone": "Europe/Berlin",
+                    "country": "DE",
+                    "phone": "+49 30 5550 1234",
+                    **extra,
+                },
+            },
+        )
     assert response.status_code == 201, response.text
     return response.json()["enrolled"][0]["enrollment_id"]
 
@@ -261,8 +279,11 @@ async def produce(stack: Stack, topic: str, value: bytes, *, key: str) -> None:
 async def read_topic(stack: Stack, topic: str, *, until: Callable[[list], bool], timeout: float = 30) -> list:
     """Read a topic from the beginning until `until(records)` holds."""
     consumer = AIOKafkaConsumer(
-        stack.config.topic_prefix + topic, bootstrap_servers=stack.kafka_bootstrap, auto_offset_reset="earliest",
-        group_id=f"it-reader-{uuid.uuid4().hex[:6]}", enable_auto_commit=False,
+        stack.config.topic_prefix + topic,
+        bootstrap_servers=stack.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"it-reader-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
     )
     await consumer.start()
     records: list = []

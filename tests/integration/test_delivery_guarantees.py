@@ -46,8 +46,14 @@ async def test_step_due_delivered_twice__the_email_is_sent_once(stack, journey_c
     before = await _consumed(stack, "dispatch", "step.due")
     now = virtual_now(stack)
     again = StepDue(
-        enrollment_id=enrollment_id, cadence_id=state["cadence_id"], step_index=0, step_id="intro", channel="email",
-        due_at=now, fired_at=now, timer_id=uuid.uuid4(),
+        enrollment_id=enrollment_id,
+        cadence_id=state["cadence_id"],
+        step_index=0,
+        step_id="intro",
+        channel="email",
+        due_at=now,
+        fired_at=now,
+        timer_id=uuid.uuid4(),
     )
     envelope = wrap(again, tenant="acme", source="test/replayer", time=now)
     for _ in range(2):  # the same event twice, and a second copy under a new id
@@ -69,8 +75,15 @@ async def test_reply_classified_delivered_twice__counted_once(stack, journey_cad
     state = await enrollment(stack, enrollment_id)
     now = virtual_now(stack)
     event = ReplyClassified(
-        reply_id=uuid.uuid4(), enrollment_id=enrollment_id, cadence_id=state["cadence_id"], step_index=0,
-        prospect_email=email, label="bounce_soft", confidence=0.9, evidence=["dsn status 4.2.2"], matched_by="in_reply_to",
+        reply_id=uuid.uuid4(),
+        enrollment_id=enrollment_id,
+        cadence_id=state["cadence_id"],
+        step_index=0,
+        prospect_email=email,
+        label="bounce_soft",
+        confidence=0.9,
+        evidence=["dsn status 4.2.2"],
+        matched_by="in_reply_to",
         received_at=now,
     )
     envelope = wrap(event, tenant="acme", source="cadenza/classification", time=now)
@@ -90,8 +103,14 @@ async def test_malformed_events__dead_lettered_with_reason_and_consumer_keeps_wo
     key = str(uuid.uuid4())
     await produce(stack, "reply.classified", b"{not json", key=key)
     bad_payload = {
-        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "crm/acme", "type": "cadenza.ReplyClassified",
-        "time": "2027-03-15T10:00:00Z", "subject": key, "tenant": "acme", "data": {"enrollment_id": key, "label": "positive"},
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "crm/acme",
+        "type": "cadenza.ReplyClassified",
+        "time": "2027-03-15T10:00:00Z",
+        "subject": key,
+        "tenant": "acme",
+        "data": {"enrollment_id": key, "label": "positive"},
     }
     await produce(stack, "reply.classified", json.dumps(bad_payload).encode(), key=key)
 
@@ -123,8 +142,16 @@ async def test_step_that_keeps_failing__is_given_up_and_the_cadence_moves_on(sta
 
     ghost = uuid.uuid4()
     now = virtual_now(stack)
-    due = StepDue(enrollment_id=ghost, cadence_id=uuid.uuid4(), step_index=0, step_id="intro", channel="email",
-                  due_at=now, fired_at=now, timer_id=uuid.uuid4())
+    due = StepDue(
+        enrollment_id=ghost,
+        cadence_id=uuid.uuid4(),
+        step_index=0,
+        step_id="intro",
+        channel="email",
+        due_at=now,
+        fired_at=now,
+        timer_id=uuid.uuid4(),
+    )
     await produce(stack, "step.due", wrap(due, tenant="acme", source="test/replayer", time=now).encode(), key=str(ghost))
 
     def failed(records: list) -> bool:

@@ -66,6 +66,7 @@ async def test_prospect_walks_whole_cadence__each_touch_once_then_completed_no_r
     assert len(mails_to(stack, email)) == 3, "no touch may be sent twice"
 
     async with client(stack, "metrics") as api:
+
         async def counted():
             body = (await api.get("/v1/cadences/it-journey/metrics")).json()
             steps = body.get("steps", [])
@@ -80,7 +81,9 @@ async def test_positive_reply__stops_all_later_touches_and_hands_off_by_signed_w
     enrollment_id = await enroll(stack, email, first_name="Keen")
     first = (await wait_mails(stack, email, 1))[0]
 
-    raw = reply_to(first, sender=email, date=virtual_now(stack), body="Sounds interesting. Could we talk Tuesday at 2pm? Happy to see a demo.")
+    raw = reply_to(
+        first, sender=email, date=virtual_now(stack), body="Sounds interesting. Could we talk Tuesday at 2pm? Happy to see a demo."
+    )
     result = await post_reply(stack, raw)
     assert result["label"] == "positive" and result["matched_by"] == "in_reply_to"
 
@@ -116,7 +119,9 @@ async def test_out_of_office__pauses_until_return_date_then_resumes(stack, journ
     assert any(h["kind"] == "resumed" for h in resumed["history"])
     mails = await wait_mails(stack, email, 2, timeout=60)
     assert mails[1]["In-Reply-To"] == first["Message-ID"]
-    sent_at = next(h["at"] for h in (await enrollment(stack, enrollment_id))["history"] if h["kind"] == "step_sent" and h["detail"]["step"] == 2)
+    sent_at = next(
+        h["at"] for h in (await enrollment(stack, enrollment_id))["history"] if h["kind"] == "step_sent" and h["detail"]["step"] == 2
+    )
     local_day = datetime.fromisoformat(sent_at).astimezone(ZoneInfo("Europe/Berlin")).date()
     assert local_day >= back, "the follow-up waits for the prospect's return date (local)"
 
@@ -145,7 +150,9 @@ async def test_csv_with_bad_row__rejected_naming_line_and_field_and_nothing_impo
         f"{unique_email('csvbad')},Cy,Contoso Foods,Mars/Olympus_Mons,US\n"
     )
     async with client(stack, "enrollment") as api:
-        response = await api.post("/v1/enrollments/import", params={"cadence_key": "it-journey"}, files={"file": ("leads.csv", csv.encode(), "text/csv")})
+        response = await api.post(
+            "/v1/enrollments/import", params={"cadence_key": "it-journey"}, files={"file": ("leads.csv", csv.encode(), "text/csv")}
+        )
         assert response.status_code == 422, response.text
         error = response.json()["error"]
         assert error["details"][0]["line"] == 4
@@ -187,14 +194,23 @@ async def test_reply_before_its_email_is_indexed__is_matched_when_the_email_arri
     del first["Message-ID"]
     first["Message-ID"] = not_yet_known
     # answered from a private address: only the thread headers can match it
-    raw = reply_to(first, sender=unique_email("early-private"), date=virtual_now(stack), body="Yes, interested. Can you do Thursday at 10am?")
+    raw = reply_to(
+        first, sender=unique_email("early-private"), date=virtual_now(stack), body="Yes, interested. Can you do Thursday at 10am?"
+    )
     early = await post_reply(stack, raw)
     assert early["matched"] is False
 
     now = virtual_now(stack)
     sent = MessageSent(
-        enrollment_id=enrollment_id, cadence_id=state["cadence_id"], step_index=0, step_id="intro", channel="email",
-        to_address=email, message_id=not_yet_known, subject=str(first["Subject"]), sent_at=now,
+        enrollment_id=enrollment_id,
+        cadence_id=state["cadence_id"],
+        step_index=0,
+        step_id="intro",
+        channel="email",
+        to_address=email,
+        message_id=not_yet_known,
+        subject=str(first["Subject"]),
+        sent_at=now,
     )
     await produce(stack, "message.sent", wrap(sent, tenant="acme", source="cadenza/dispatch", time=now).encode(), key=enrollment_id)
     done = await wait_status(stack, enrollment_id, "exited")
@@ -210,7 +226,9 @@ async def test_oversized_or_hostile_input__rejected_cleanly_and_events_keep_flow
     async with client(stack, "enrollment") as api:
         too_big = await api.post("/v1/cadences", content=huge)
         too_deep = await api.post("/v1/cadences", content=deep)
-        nul = await api.post("/v1/cadences", content='{"key": "nul", "name": "a\\u0000b", "steps": [{"id": "a", "day": 1, "channel": "phone"}]}')
+        nul = await api.post(
+            "/v1/cadences", content='{"key": "nul", "name": "a\\u0000b", "steps": [{"id": "a", "day": 1, "channel": "phone"}]}'
+        )
     assert (too_big.status_code, too_big.json()["error"]["field"]) == (422, "body")
     assert too_deep.status_code == 422
     assert (nul.status_code, nul.json()["error"]["field"]) == (422, "name")

@@ -57,9 +57,24 @@ def second_scheduler(stack, tmp_path: Path):
     port = free_port()
     log = (tmp_path / "scheduling-replica-2.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "cadenza_scheduling.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--timeout-graceful-shutdown", "10"],
-        env=stack.service_env("scheduling"), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "cadenza_scheduling.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--timeout-graceful-shutdown",
+            "10",
+        ],
+        env=stack.service_env("scheduling"),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         yield f"http://127.0.0.1:{port}", process, tmp_path / "scheduling-replica-2.log"
@@ -91,9 +106,13 @@ async def test_two_replicas__fire_every_timer_exactly_once_and_share_the_work(st
         async with client(stack, "enrollment", key=OTHER_TENANT_KEY) as api:
             created = await api.post("/v1/cadences", content=CADENCE.format(key=key), headers={"Content-Type": "application/yaml"})
             assert created.status_code == 201, created.text
-            enrolled = await api.post("/v1/enrollments/import", params={"cadence_key": key}, files={
-                "file": ("p.csv", "email,first_name\n" + "".join(f"{unique_email('replica')},Rep{i}\n" for i in range(ENROLLMENTS))),
-            })
+            enrolled = await api.post(
+                "/v1/enrollments/import",
+                params={"cadence_key": key},
+                files={
+                    "file": ("p.csv", "email,first_name\n" + "".join(f"{unique_email('replica')},Rep{i}\n" for i in range(ENROLLMENTS))),
+                },
+            )
             assert enrolled.status_code == 201, enrolled.text
             ids = [uuid.UUID(e["enrollment_id"]) for e in enrolled.json()["enrolled"]]
             assert len(ids) == ENROLLMENTS
@@ -104,7 +123,8 @@ async def test_two_replicas__fire_every_timer_exactly_once_and_share_the_work(st
         async def plans_exited() -> bool:
             rows = await db.fetch(
                 "SELECT p.status, (SELECT count(*) FROM scheduling.timers t WHERE t.enrollment_id = p.enrollment_id AND t.status = 'pending') AS live "
-                "FROM scheduling.plans p WHERE p.enrollment_id = ANY($1::uuid[])", ids,
+                "FROM scheduling.plans p WHERE p.enrollment_id = ANY($1::uuid[])",
+                ids,
             )
             return len(rows) == ENROLLMENTS and all(r["status"] == "exited" and r["live"] == 0 for r in rows)
 
@@ -135,17 +155,31 @@ async def test_two_replicas__fire_every_timer_exactly_once_and_share_the_work(st
         for e, enrollment_id in enumerate(ids):
             for i in range(TIMERS_PER_ENROLLMENT):
                 n = e * TIMERS_PER_ENROLLMENT + i
-                rows.append((uuid.uuid4(), "globex", enrollment_id, "end", i, first_due + (n % INSTANTS) * step, "pending",
-                             '["integration test: two replicas"]', now))
+                rows.append(
+                    (
+                        uuid.uuid4(),
+                        "globex",
+                        enrollment_id,
+                        "end",
+                        i,
+                        first_due + (n % INSTANTS) * step,
+                        "pending",
+                        '["integration test: two replicas"]',
+                        now,
+                    )
+                )
         await db.executemany(
             "INSERT INTO scheduling.timers (id, tenant, enrollment_id, kind, step_index, due_at, status, reasons, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)", rows,
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)",
+            rows,
         )
         timer_ids = [r[0] for r in rows]
         event_ids = [f"timer-{t}" for t in timer_ids]
 
         async def all_fired() -> bool:
-            return await db.fetchval("SELECT count(*) FROM scheduling.timers WHERE id = ANY($1::uuid[]) AND status = 'fired'", timer_ids) == len(timer_ids)
+            return await db.fetchval(
+                "SELECT count(*) FROM scheduling.timers WHERE id = ANY($1::uuid[]) AND status = 'fired'", timer_ids
+            ) == len(timer_ids)
 
         await eventually(all_fired, timeout=90, what="every timer to fire")
 

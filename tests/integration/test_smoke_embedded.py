@@ -23,8 +23,10 @@ def embedded_stack(tmp_path_factory, stack):
 async def test_embedded_broker__first_email_sent_and_positive_reply_exits(embedded_stack):
     stack = embedded_stack
     response = httpx.post(
-        stack.urls["enrollment"] + "/v1/cadences", content=harness.JOURNEY_CADENCE.replace("it-journey", "smoke-journey"),
-        headers={"X-API-Key": harness.API_KEY}, timeout=15,
+        stack.urls["enrollment"] + "/v1/cadences",
+        content=harness.JOURNEY_CADENCE.replace("it-journey", "smoke-journey"),
+        headers={"X-API-Key": harness.API_KEY},
+        timeout=15,
     )
     assert response.status_code == 201, response.text
     email = harness.unique_email("smoke")

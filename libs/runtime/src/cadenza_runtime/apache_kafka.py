@@ -94,9 +94,7 @@ def java_available() -> bool:
 def _require_tools() -> None:
     for tool in ("java", "mvn"):
         if shutil.which(tool) is None:
-            raise RuntimeError(
-                f"`{tool}` is not on PATH; running Apache Kafka locally needs Java 17+ and Maven"
-            )
+            raise RuntimeError(f"`{tool}` is not on PATH; running Apache Kafka locally needs Java 17+ and Maven")
 
 
 @contextlib.contextmanager
@@ -127,11 +125,7 @@ def fetch_kafka(version: str = KAFKA_VERSION, cache_dir: Path | None = None) -> 
     pom_text = _POM.read_text(encoding="utf-8")
     stamp = hashlib.sha256(pom_text.encode()).hexdigest()
     with _locked(home / ".lock"):
-        if (
-            marker.is_file()
-            and marker.read_text(encoding="utf-8") == stamp
-            and any(libs.glob("*.jar"))
-        ):
+        if marker.is_file() and marker.read_text(encoding="utf-8") == stamp and any(libs.glob("*.jar")):
             return libs
         _require_tools()
         marker.unlink(missing_ok=True)
@@ -159,14 +153,11 @@ def fetch_kafka(version: str = KAFKA_VERSION, cache_dir: Path | None = None) -> 
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:
-            raise RuntimeError(
-                f"Maven did not fetch Kafka {version} within {_MAVEN_TIMEOUT:.0f}s"
-            ) from exc
+            raise RuntimeError(f"Maven did not fetch Kafka {version} within {_MAVEN_TIMEOUT:.0f}s") from exc
         if result.returncode != 0 or not any(libs.glob("kafka_2.13-*.jar")):
             tail = _tail((result.stdout or "") + (result.stderr or ""))
             raise RuntimeError(
-                f"Maven could not fetch org.apache.kafka:kafka_2.13:{version} "
-                f"(exit {result.returncode}); last lines of its output:\n{tail}"
+                f"Maven could not fetch org.apache.kafka:kafka_2.13:{version} (exit {result.returncode}); last lines of its output:\n{tail}"
             )
         marker.write_text(stamp, encoding="utf-8")
     return libs
@@ -180,10 +171,7 @@ def _tail(text: str, lines: int = _LOG_TAIL_LINES) -> str:
 def _free_ports(count: int) -> list[int]:
     """Ports free on 127.0.0.1, all bound at once so the OS cannot hand out one twice."""
     with contextlib.ExitStack() as stack:
-        sockets = [
-            stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            for _ in range(count)
-        ]
+        sockets = [stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) for _ in range(count)]
         for sock in sockets:
             sock.bind((_HOST, 0))
         return [sock.getsockname()[1] for sock in sockets]
@@ -201,17 +189,11 @@ def _random_cluster_id() -> str:
             return cluster_id
 
 
-def _kafka_request(
-    port: int, api_key: int, api_version: int, body: bytes, timeout: float = 2.0
-) -> bytes | None:
+def _kafka_request(port: int, api_key: int, api_version: int, body: bytes, timeout: float = 2.0) -> bytes | None:
     """Send one request with a v1 header; return the response body, or None if it failed."""
     client_id = b"cadenza"
     correlation_id = 1
-    request = (
-        struct.pack(">hhih", api_key, api_version, correlation_id, len(client_id))
-        + client_id
-        + body
-    )
+    request = struct.pack(">hhih", api_key, api_version, correlation_id, len(client_id)) + client_id + body
     try:
         with socket.create_connection((_HOST, port), timeout=timeout) as sock:
             sock.sendall(struct.pack(">i", len(request)) + request)
@@ -269,9 +251,7 @@ def _group_coordinator_ready(port: int) -> bool:
     if found is None or len(found) < 6 or struct.unpack_from(">h", found, 4)[0] != 0:
         return False
     # OffsetFetch v3: group_id, topics null (all).
-    response = _kafka_request(
-        port, api_key=9, api_version=3, body=group + struct.pack(">i", -1)
-    )
+    response = _kafka_request(port, api_key=9, api_version=3, body=group + struct.pack(">i", -1))
     if response is None or len(response) < 10:
         return False
     topics: int
@@ -335,9 +315,7 @@ class ApacheKafkaBroker:
         seconds.
         """
         if self.running:
-            raise RuntimeError(
-                f"the broker is already running at {self.bootstrap_servers}"
-            )
+            raise RuntimeError(f"the broker is already running at {self.bootstrap_servers}")
         libs = fetch_kafka(self.version)
         if self.port is None:
             self.port, self.controller_port = _free_ports(2)
@@ -350,9 +328,7 @@ class ApacheKafkaBroker:
         self._format_storage(classpath, config)
 
         log = self.log_path.open("ab")
-        log.write(
-            f"\n{_RUN_BANNER} Kafka {self.version} on {self.bootstrap_servers}\n".encode()
-        )
+        log.write(f"\n{_RUN_BANNER} Kafka {self.version} on {self.bootstrap_servers}\n".encode())
         log.flush()
         try:
             self._process = subprocess.Popen(
@@ -371,16 +347,12 @@ class ApacheKafkaBroker:
             if self._process.poll() is not None:
                 code = self._process.returncode
                 self._process = None
-                raise RuntimeError(
-                    f"Kafka exited with code {code} during start-up:\n{self._log_report()}"
-                )
+                raise RuntimeError(f"Kafka exited with code {code} during start-up:\n{self._log_report()}")
             if _metadata_ready(self.port) and _group_coordinator_ready(self.port):
                 return self.bootstrap_servers
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(
-                    f"Kafka was not ready on {self.bootstrap_servers} within {timeout:.0f}s:\n{self._log_report()}"
-                )
+                raise RuntimeError(f"Kafka was not ready on {self.bootstrap_servers} within {timeout:.0f}s:\n{self._log_report()}")
             time.sleep(0.2)
 
     def stop(self, timeout: float = 30) -> None:
@@ -419,9 +391,7 @@ class ApacheKafkaBroker:
 
     def _write_config(self) -> Path:
         """Write server.properties (and the log4j2 config) for the current ports."""
-        (self.data_dir / "log4j2.properties").write_text(
-            _LOG4J2_PROPERTIES, encoding="utf-8"
-        )
+        (self.data_dir / "log4j2.properties").write_text(_LOG4J2_PROPERTIES, encoding="utf-8")
         settings = {
             "process.roles": "broker,controller",
             "node.id": "1",
@@ -474,8 +444,7 @@ class ApacheKafkaBroker:
         )
         if result.returncode != 0:
             raise RuntimeError(
-                f"Kafka's storage tool could not format {self._log_dir} (exit {result.returncode}):\n"
-                f"{_tail(result.stdout + result.stderr)}"
+                f"Kafka's storage tool could not format {self._log_dir} (exit {result.returncode}):\n{_tail(result.stdout + result.stderr)}"
             )
 
     def _log_report(self) -> str:
@@ -491,11 +460,7 @@ class ApacheKafkaBroker:
             return f"(no broker log at {self.log_path})"
         run = text.rpartition(_RUN_BANNER)[2]
         errors = [line for line in run.splitlines() if _LOG_ERROR.match(line)]
-        report = (
-            f"first errors in {self.log_path}:\n" + "\n".join(errors[:3]) + "\n"
-            if errors
-            else ""
-        )
+        report = f"first errors in {self.log_path}:\n" + "\n".join(errors[:3]) + "\n" if errors else ""
         return f"{report}last lines of {self.log_path}:\n{_tail(run)}"
 
 
@@ -504,16 +469,12 @@ def _serve(args: argparse.Namespace) -> int:
     stop_requested = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop_requested.set())
-    broker = ApacheKafkaBroker(
-        data_dir=args.data_dir, port=args.port, version=args.kafka_version
-    )
+    broker = ApacheKafkaBroker(data_dir=args.data_dir, port=args.port, version=args.kafka_version)
     print(broker.start(), flush=True)
     try:
         while not stop_requested.wait(1.0):
             if not broker.running:
-                print(
-                    f"Kafka exited unexpectedly; see {broker.log_path}", file=sys.stderr
-                )
+                print(f"Kafka exited unexpectedly; see {broker.log_path}", file=sys.stderr)
                 return 1
     finally:
         broker.stop()
@@ -567,15 +528,11 @@ async def _check_before_restart(bootstrap: str) -> None:
     finally:
         await admin.close()
 
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all"
-    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
     try:
         for i in range(_CHECK_COUNT):
-            await producer.send(
-                _CHECK_TOPIC, key=f"k{i}".encode(), value=str(i).encode()
-            )
+            await producer.send(_CHECK_TOPIC, key=f"k{i}".encode(), value=str(i).encode())
         await producer.flush()
     finally:
         await producer.stop()
@@ -601,27 +558,20 @@ async def _check_after_restart(bootstrap: str) -> None:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     partitions = [TopicPartition(_CHECK_TOPIC, p) for p in range(_CHECK_PARTITIONS)]
-    group = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=_CHECK_GROUP, enable_auto_commit=False
-    )
+    group = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=_CHECK_GROUP, enable_auto_commit=False)
     await group.start()
     try:
         committed = [await group.committed(tp) for tp in partitions]
         end_offsets = await group.end_offsets(partitions)
     finally:
         await group.stop()
-    if (
-        committed != [end_offsets[tp] for tp in partitions]
-        or sum(committed) != _CHECK_COUNT
-    ):
+    if committed != [end_offsets[tp] for tp in partitions] or sum(committed) != _CHECK_COUNT:
         raise AssertionError(
             f"after the restart the committed offsets are {committed} and the log ends "
             f"{[end_offsets[tp] for tp in partitions]}; expected equal lists adding up to {_CHECK_COUNT}"
         )
 
-    reader = AIOKafkaConsumer(
-        _CHECK_TOPIC, bootstrap_servers=bootstrap, auto_offset_reset="earliest"
-    )
+    reader = AIOKafkaConsumer(_CHECK_TOPIC, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
     await reader.start()
     try:
         values = await _drain(reader)
@@ -636,17 +586,13 @@ async def _drain(consumer: AIOKafkaConsumer, timeout: float = 30.0) -> list[int]
     deadline = time.monotonic() + timeout
     while len(values) < _CHECK_COUNT and time.monotonic() < deadline:
         batches = await consumer.getmany(timeout_ms=500)
-        values.extend(
-            int(record.value) for records in batches.values() for record in records
-        )
+        values.extend(int(record.value) for records in batches.values() for record in records)
     return values
 
 
 def _expect_all(values: list[int], when: str) -> None:
     if sorted(values) != list(range(_CHECK_COUNT)):
-        raise AssertionError(
-            f"read {len(values)} messages {when}, expected each of 0..{_CHECK_COUNT - 1} once"
-        )
+        raise AssertionError(f"read {len(values)} messages {when}, expected each of 0..{_CHECK_COUNT - 1} once")
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -680,9 +626,7 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="folder for the broker's storage and log",
     )
-    commands.add_parser(
-        "check", help="start, produce, consume, restart and verify durability"
-    )
+    commands.add_parser("check", help="start, produce, consume, restart and verify durability")
     args = parser.parse_args(argv)
     command = {"fetch": _fetch, "serve": _serve, "check": _check}[args.command]
     try:

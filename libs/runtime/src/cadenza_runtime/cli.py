@@ -21,7 +21,9 @@ console = Console(width=None if Console().is_terminal else 160)
 
 @app.command()
 def run(
-    broker: Annotated[str, typer.Option(help="embedded (Tansu, in memory), apache (local Apache Kafka via Maven) or external (CADENZA_KAFKA_BOOTSTRAP)")] = "embedded",
+    broker: Annotated[
+        str, typer.Option(help="embedded (Tansu, in memory), apache (local Apache Kafka via Maven) or external (CADENZA_KAFKA_BOOTSTRAP)")
+    ] = "embedded",
     workdir: Annotated[Path, typer.Option(help="Where data and logs go")] = Path("var/run"),
     clock_factor: Annotated[float, typer.Option(help="Run time this many times faster (1 = real time)")] = 1.0,
     fresh: Annotated[bool, typer.Option(help="Start from an empty database")] = False,
@@ -32,8 +34,11 @@ def run(
     if broker == "external" and not os.environ.get("CADENZA_KAFKA_BOOTSTRAP"):
         raise typer.BadParameter("set CADENZA_KAFKA_BOOTSTRAP to use an external broker", param_hint="--broker")
     config = StackConfig(
-        workdir=workdir, broker=broker, clock_mode="scaled" if clock_factor != 1.0 else "real",
-        clock_factor=clock_factor, fresh_database=fresh,
+        workdir=workdir,
+        broker=broker,
+        clock_mode="scaled" if clock_factor != 1.0 else "real",
+        clock_factor=clock_factor,
+        fresh_database=fresh,
     )
     stack = Stack(config, progress=lambda line: console.print(f"[green]✓[/green] {line}"))
     console.rule("Starting Cadenza")
@@ -66,8 +71,10 @@ def run(
     table.add_row("logs", str(stack.logs))
     table.add_row("API keys", config.api_keys)
     console.print(table)
-    console.print("Try: [bold]curl -s -H 'X-API-Key: dev-key-acme' --data-binary @examples/cadences/multichannel-18d.yaml "
-                  f"{stack.urls['enrollment']}/v1/cadences[/bold]")
+    console.print(
+        "Try: [bold]curl -s -H 'X-API-Key: dev-key-acme' --data-binary @examples/cadences/multichannel-18d.yaml "
+        f"{stack.urls['enrollment']}/v1/cadences[/bold]"
+    )
     console.print("Press Ctrl-C to stop.")
     try:
         while not stopping:

@@ -58,7 +58,11 @@ def run_demo(*, workdir: Path, seconds_per_day: float, broker: str, start: datet
     examples = _examples()
     start = start.replace(tzinfo=start.tzinfo or UTC)
     config = StackConfig.ephemeral(
-        workdir, broker=broker, clock_mode="scaled", clock_factor=86400 / seconds_per_day, clock_start=start,
+        workdir,
+        broker=broker,
+        clock_mode="scaled",
+        clock_factor=86400 / seconds_per_day,
+        clock_start=start,
         fresh_database=True,
     )
     began = time.monotonic()
@@ -73,9 +77,13 @@ def run_demo(*, workdir: Path, seconds_per_day: float, broker: str, start: datet
         for name in ("nurture-quarterly.yaml", "multichannel-18d.yaml"):
             response = api["enrollment"].post("/v1/cadences", content=(examples / "cadences" / name).read_bytes())
             response.raise_for_status()
-            console.print(f"[green]✓[/green] cadence {response.json()['key']} v{response.json()['version']} ({response.json()['steps']} steps)")
+            console.print(
+                f"[green]✓[/green] cadence {response.json()['key']} v{response.json()['version']} ({response.json()['steps']} steps)"
+            )
         csv_bytes = (examples / "prospects.csv").read_bytes()
-        response = api["enrollment"].post("/v1/enrollments/import", params={"cadence_key": OUTBOUND}, files={"file": ("prospects.csv", csv_bytes, "text/csv")})
+        response = api["enrollment"].post(
+            "/v1/enrollments/import", params={"cadence_key": OUTBOUND}, files={"file": ("prospects.csv", csv_bytes, "text/csv")}
+        )
         response.raise_for_status()
         enrolled = response.json()["enrolled"]
         console.print(f"[green]✓[/green] enrolled {len(enrolled)} prospects at virtual {clock.now():%a %Y-%m-%d %H:%M} UTC")
@@ -85,7 +93,13 @@ def run_demo(*, workdir: Path, seconds_per_day: float, broker: str, start: datet
         fed: list[tuple[str, str, dict]] = []
         completed_tasks = 0
         expected_days = 32
-        with Progress(TextColumn("[bold]virtual {task.fields[day]}"), BarColumn(), TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=console) as progress:
+        with Progress(
+            TextColumn("[bold]virtual {task.fields[day]}"),
+            BarColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
             task = progress.add_task("demo", total=expected_days, day="", status="")
             while True:
                 now = clock.now()
@@ -93,8 +107,12 @@ def run_demo(*, workdir: Path, seconds_per_day: float, broker: str, start: datet
                 rows = api["enrollment"].get("/v1/enrollments", params={"cadence_key": OUTBOUND, "limit": 1000}).json()
                 states = {s: sum(1 for r in rows if r["status"] == s) for s in ("active", "paused", "exited")}
                 mails = len(list(stack.mail_dir.glob("*.eml")))
-                progress.update(task, completed=min(elapsed_days, expected_days), day=f"{now:%a %d %b}",
-                                status=f"{states['active']} active · {states['paused']} paused · {states['exited']} exited · {mails} emails · {len(fed)} replies · {completed_tasks} tasks done")
+                progress.update(
+                    task,
+                    completed=min(elapsed_days, expected_days),
+                    day=f"{now:%a %d %b}",
+                    status=f"{states['active']} active · {states['paused']} paused · {states['exited']} exited · {mails} emails · {len(fed)} replies · {completed_tasks} tasks done",
+                )
                 first_ids = _first_mail_ids(stack.mail_dir)
                 # a reply comes after its email was recorded as sent (not in the same millisecond)
                 recorded = {r["email"] for r in rows if r["steps_done"] >= 1}
@@ -118,13 +136,23 @@ def run_demo(*, workdir: Path, seconds_per_day: float, broker: str, start: datet
                     console.print("[red]the cadence did not finish within 60 virtual days; see the logs[/red]")
                     break
                 time.sleep(0.5)
-        _report(console, api, rows=api["enrollment"].get("/v1/enrollments", params={"cadence_key": OUTBOUND, "limit": 1000}).json(), fed=fed, stack=stack)
+        _report(
+            console,
+            api,
+            rows=api["enrollment"].get("/v1/enrollments", params={"cadence_key": OUTBOUND, "limit": 1000}).json(),
+            fed=fed,
+            stack=stack,
+        )
         nurture = len(api["enrollment"].get("/v1/enrollments", params={"cadence_key": "nurture-quarterly", "limit": 1000}).json())
-        console.print(f"Demo took {time.monotonic() - began:.0f} s real time for {(clock.now() - start).days} virtual days; "
-                      f"{len(list(stack.mail_dir.glob('*.eml')))} emails arrived at the SMTP sink ({stack.mail_dir}), "
-                      f"including the first nurture emails of the {nurture} prospects moved to nurture-quarterly.")
-        console.print("In the step table, 'failed' on human steps counts tasks nobody completed in time (the demo completes "
-                      "two out of three); 'due' counts timer firings, so a step re-planned after a pause counts twice.")
+        console.print(
+            f"Demo took {time.monotonic() - began:.0f} s real time for {(clock.now() - start).days} virtual days; "
+            f"{len(list(stack.mail_dir.glob('*.eml')))} emails arrived at the SMTP sink ({stack.mail_dir}), "
+            f"including the first nurture emails of the {nurture} prospects moved to nurture-quarterly."
+        )
+        console.print(
+            "In the step table, 'failed' on human steps counts tasks nobody completed in time (the demo completes "
+            "two out of three); 'due' counts timer firings, so a step re-planned after a pause counts twice."
+        )
     finally:
         stack.stop()
 
@@ -134,7 +162,14 @@ def _report(console: Console, api: dict[str, httpx.Client], *, rows: list[dict],
     for column in ("file", "from", "label", "confidence", "matched by", "return date"):
         table.add_column(column)
     for name, prospect, result in fed:
-        table.add_row(name, prospect or "?", result.get("label", "error"), f"{result.get('confidence', 0):.2f}", str(result.get("matched_by")), str(result.get("return_date") or ""))
+        table.add_row(
+            name,
+            prospect or "?",
+            result.get("label", "error"),
+            f"{result.get('confidence', 0):.2f}",
+            str(result.get("matched_by")),
+            str(result.get("return_date") or ""),
+        )
     console.print(table)
 
     paths = Table(title="Each prospect's path (multichannel-18d)")
@@ -150,11 +185,30 @@ def _report(console: Console, api: dict[str, httpx.Client], *, rows: list[dict],
 
     metrics = api["metrics"].get(f"/v1/cadences/{OUTBOUND}/metrics").json()
     steps = Table(title="Per-step metrics (multichannel-18d)")
-    columns = ("index", "id", "channel", "due", "sent", "failed", "replies", "positive", "negative", "unsubscribes", "bounces_hard", "out_of_office")
+    columns = (
+        "index",
+        "id",
+        "channel",
+        "due",
+        "sent",
+        "failed",
+        "replies",
+        "positive",
+        "negative",
+        "unsubscribes",
+        "bounces_hard",
+        "out_of_office",
+    )
     for column in columns:
         steps.add_column(column)
     for step in metrics.get("steps", []):
         steps.add_row(*[str(step.get(c, "")) for c in columns])
     console.print(steps)
     cadence = metrics.get("cadence", {})
-    console.print({k: v for k, v in cadence.items() if k in ("enrolled", "reply_rate", "positive_reply_rate", "meetings_booked", "exits_by_reason", "below_benchmark")})
+    console.print(
+        {
+            k: v
+            for k, v in cadence.items()
+            if k in ("enrolled", "reply_rate", "positive_reply_rate", "meetings_booked", "exits_by_reason", "below_benchmark")
+        }
+    )

@@ -60,11 +60,36 @@ class EmbeddedPostgres:
             self._prepare_root()
         bin_dir = _bin_dir()
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run([str(bin_dir / "initdb"), "-D", str(self.data_dir), "--auth=trust", "-U", "postgres", "--encoding=UTF8", "--no-instructions"])
+            self._run(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "--auth=trust",
+                    "-U",
+                    "postgres",
+                    "--encoding=UTF8",
+                    "--no-instructions",
+                ]
+            )
         self.stop(quiet=True)
         options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200 -c fsync=on"
         try:
-            self._run([str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-w", "-t", "60", "-o", options, "-l", str(self.data_dir / "server.log"), "start"])
+            self._run(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(self.data_dir),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.data_dir / "server.log"),
+                    "start",
+                ]
+            )
         except subprocess.CalledProcessError as exc:
             log = (self.data_dir / "server.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"PostgreSQL did not start: {exc.stderr}\n{log}") from None
@@ -74,7 +99,9 @@ class EmbeddedPostgres:
         return self.url
 
     def _psql(self, sql: str) -> str:
-        result = self._run([str(_bin_dir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres", "-tAc", sql])
+        result = self._run(
+            [str(_bin_dir() / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres", "-tAc", sql]
+        )
         return result.stdout
 
     def stop(self, *, quiet: bool = False) -> None:

@@ -88,7 +88,9 @@ class Stack:
         self.postgres: EmbeddedPostgres | None = None
         self.broker: EmbeddedKafka | ApacheKafkaBroker | None = None
         self.database_url: str | None = config.database_url or os.environ.get("CADENZA_DATABASE_URL")
-        self.kafka_bootstrap: str | None = config.kafka_bootstrap or (os.environ.get("CADENZA_KAFKA_BOOTSTRAP") if config.broker == "external" else None)
+        self.kafka_bootstrap: str | None = config.kafka_bootstrap or (
+            os.environ.get("CADENZA_KAFKA_BOOTSTRAP") if config.broker == "external" else None
+        )
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in config.ports.items()}
         self.clock_anchor = time.time()
 
@@ -166,7 +168,9 @@ class Stack:
         log = (self.logs / "smtp.log").open("ab")
         self.processes["smtp"] = subprocess.Popen(
             [sys.executable, "-m", "cadenza_runtime.smtp_sink", "--port", str(self.config.smtp_port), "--dir", str(self.mail_dir)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for_port(self.config.smtp_port, timeout=20, alive=lambda: self.processes["smtp"].poll() is None)
         self.progress(f"SMTP sink on 127.0.0.1:{self.config.smtp_port} (messages in {self.mail_dir})")
@@ -176,9 +180,24 @@ class Stack:
         log = (self.logs / f"{service}.log").open("ab")
         port = self.config.ports[service]
         self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"cadenza_{service}.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "warning", "--timeout-graceful-shutdown", "10"],
-            env=self.service_env(service), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"cadenza_{service}.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--timeout-graceful-shutdown",
+                "10",
+            ],
+            env=self.service_env(service),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_ready(self, service: str, timeout: float = 60) -> None:
@@ -187,7 +206,9 @@ class Stack:
         while time.monotonic() < deadline:
             process = self.processes[service]
             if process.poll() is not None:
-                raise RuntimeError(f"{service} exited with {process.returncode}; see {self.logs / (service + '.log')}:\n{self.log_tail(service)}")
+                raise RuntimeError(
+                    f"{service} exited with {process.returncode}; see {self.logs / (service + '.log')}:\n{self.log_tail(service)}"
+                )
             try:
                 if httpx.get(url, timeout=2).status_code == 200:
                     return

@@ -42,7 +42,10 @@ class EmbeddedKafka:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [str(broker_binary()), "broker", "--cluster-id", "cadenza-local"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for_port(self.port, timeout=timeout, alive=lambda: self.process is not None and self.process.poll() is None)
         return self.bootstrap_servers

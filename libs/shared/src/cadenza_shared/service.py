@@ -73,9 +73,7 @@ class ServiceRuntime:
         self.consumers.append(runner)
         return runner
 
-    def add_sweep(
-        self, name: str, sweep: Callable[[AsyncSession, datetime], Awaitable[int]], *, every_seconds: float = 0.5
-    ) -> None:
+    def add_sweep(self, name: str, sweep: Callable[[AsyncSession, datetime], Awaitable[int]], *, every_seconds: float = 0.5) -> None:
         """Run `sweep(session, now)` in its own transaction every few seconds; wake the relay when it changed rows."""
 
         async def loop() -> None:
@@ -170,8 +168,15 @@ def build_runtime(*, name: str, settings: CommonSettings, metadata: MetaData, cl
     outbox = Outbox(table=outbox_t, source=f"cadenza/{name}", clock=clock)
     relay = OutboxRelay(service=name, session_factory=session_factory, table=outbox_t, publisher=publisher)
     return ServiceRuntime(
-        name=name, settings=settings, clock=clock, engine=engine, session_factory=session_factory,
-        publisher=publisher, outbox=outbox, relay=relay, inbox=inbox_t,
+        name=name,
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        session_factory=session_factory,
+        publisher=publisher,
+        outbox=outbox,
+        relay=relay,
+        inbox=inbox_t,
     )
 
 
@@ -251,9 +256,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "reason": e["msg"]} for e in exc.errors()
-        ]
+        details = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "reason": e["msg"]} for e in exc.errors()]
         first = details[0] if details else {"field": "body", "reason": "invalid"}
         return JSONResponse(error_body(first["field"], first["reason"], details), status_code=422)
 

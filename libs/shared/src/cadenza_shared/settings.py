@@ -98,6 +98,4 @@ class CommonSettings(BaseSettings):
 
     def build_clock(self) -> Clock:
         """The clock these settings describe."""
-        return build_clock(
-            mode=self.clock_mode, factor=self.clock_factor, virtual_start=self.clock_start, anchor=self.clock_anchor
-        )
+        return build_clock(mode=self.clock_mode, factor=self.clock_factor, virtual_start=self.clock_start, anchor=self.clock_anchor)

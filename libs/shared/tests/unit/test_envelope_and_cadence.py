@@ -30,12 +30,15 @@ def test_wrapped_event__round_trips_through_the_kafka_value():
     assert payload(again) == event
 
 
-@pytest.mark.parametrize(("raw", "names"), [
-    (b"{not json", "value: not JSON"),
-    (b"[1, 2]", "value: a CloudEvent must be a JSON object"),
-    (b'{"id": "1"}', "source"),
-    (None, "tombstones"),
-])
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        (b"{not json", "value: not JSON"),
+        (b"[1, 2]", "value: a CloudEvent must be a JSON object"),
+        (b'{"id": "1"}', "source"),
+        (None, "tombstones"),
+    ],
+)
 def test_unreadable_value__is_a_poison_message_naming_the_field(raw, names):
     with pytest.raises(PoisonMessage) as err:
         decode(raw)
@@ -66,19 +69,29 @@ def test_example_cadences__are_valid(name):
 def test_canonical_cadence__has_the_briefs_days_and_channels():
     spec = CadenceSpec.model_validate(yaml.safe_load((EXAMPLES / "cadences" / "multichannel-18d.yaml").read_text()))
     assert [(s.day, s.channel.value) for s in spec.steps] == [
-        (1, "email"), (1, "linkedin_connect"), (3, "email"), (5, "linkedin_message"), (7, "phone"),
-        (10, "email"), (14, "phone"), (14, "linkedin_engage"), (18, "email"),
+        (1, "email"),
+        (1, "linkedin_connect"),
+        (3, "email"),
+        (5, "linkedin_message"),
+        (7, "phone"),
+        (10, "email"),
+        (14, "phone"),
+        (14, "linkedin_engage"),
+        (18, "email"),
     ]
 
 
-@pytest.mark.parametrize(("change", "where"), [
-    ({"steps": [{"id": "a", "channel": "email", "day": 1, "body": "x"}]}, "subject"),
-    ({"steps": [{"id": "a", "channel": "fax", "day": 1}]}, "channel"),
-    ({"steps": [{"id": "a", "channel": "phone", "day": 1, "after_days": 2}]}, "exactly one"),
-    ({"send_window": {"hours": ["17:00-09:00"]}}, "end after"),
-    ({"default_timezone": "Mars/Base"}, "IANA"),
-    ({"on_completion": {"then": "enroll"}}, "nurture"),
-])
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"steps": [{"id": "a", "channel": "email", "day": 1, "body": "x"}]}, "subject"),
+        ({"steps": [{"id": "a", "channel": "fax", "day": 1}]}, "channel"),
+        ({"steps": [{"id": "a", "channel": "phone", "day": 1, "after_days": 2}]}, "exactly one"),
+        ({"send_window": {"hours": ["17:00-09:00"]}}, "end after"),
+        ({"default_timezone": "Mars/Base"}, "IANA"),
+        ({"on_completion": {"then": "enroll"}}, "nurture"),
+    ],
+)
 def test_bad_cadence__says_what_is_wrong(change, where):
     doc = {"key": "k", "name": "K", "steps": [{"id": "a", "channel": "phone", "day": 1}], **change}
     with pytest.raises(ValidationError) as err:

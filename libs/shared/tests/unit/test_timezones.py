@@ -94,7 +94,9 @@ def test_named_case(kwargs, expected):
         pytest.param({"country": "US", "phone": "(307) 555-0100"}, ("America/Denver", "phone"), id="national_format_with_country"),
         pytest.param({"country": "US", "phone": "+1 800 555 0100"}, (DEFAULT, "cadence_default"), id="toll_free_tells_nothing"),
         pytest.param({"country": "US", "phone": "+44 20 7946 0958"}, (DEFAULT, "cadence_default"), id="phone_of_another_country_ignored"),
-        pytest.param({"country": "US", "region": "TX", "phone": "+1 415 555 0100"}, ("America/Chicago", "region"), id="region_before_phone"),
+        pytest.param(
+            {"country": "US", "region": "TX", "phone": "+1 415 555 0100"}, ("America/Chicago", "region"), id="region_before_phone"
+        ),
         pytest.param({"phone": "+49 30 5550 1234"}, ("Europe/Berlin", "phone"), id="phone_tells_single_zone_country"),
         pytest.param({"phone": "+1 416 555 0100"}, ("America/Toronto", "phone"), id="phone_without_country_toronto"),
         pytest.param({"phone": "+1 415 555 0100", "region": "TX"}, ("America/Chicago", "region"), id="phone_country_with_region"),
@@ -192,21 +194,36 @@ def test_normalize_country():
 
 COUNTRIES = sorted(timezones._zone_tab())
 REGION_NAMES = sorted({name for rows in timezones._REGIONS.values() for code, _, names in rows for name in (code, *names)})
-PHONES = ["+1 415 555 0100", "+1 416 555 0100", "+1 800 555 0100", "+44 20 7946 0958", "+61 8 9222 1234", "+34 928 123 456",
-          "+55 11 3333 4444", "+7 495 123 4567", "+49 30 5550 1234", "12", "+", "abc"]
+PHONES = [
+    "+1 415 555 0100",
+    "+1 416 555 0100",
+    "+1 800 555 0100",
+    "+44 20 7946 0958",
+    "+61 8 9222 1234",
+    "+34 928 123 456",
+    "+55 11 3333 4444",
+    "+7 495 123 4567",
+    "+49 30 5550 1234",
+    "12",
+    "+",
+    "abc",
+]
 DEFAULTS = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "UTC"]
+
 
 def in_country(zone: str, cc: str) -> bool:
     owners = [cc, *TERRITORIES] if cc == "US" else [cc]
     return any(same_clock(zone, g[0]) for owner in owners for g in country_zone_groups(owner))
 
 
-inputs = st.fixed_dictionaries({
-    "country": st.one_of(st.none(), st.sampled_from(COUNTRIES), st.text(max_size=4)),
-    "region": st.one_of(st.none(), st.sampled_from(REGION_NAMES), st.text(max_size=6)),
-    "phone": st.one_of(st.none(), st.sampled_from(PHONES), st.text(max_size=12)),
-    "default": st.sampled_from(DEFAULTS),
-})
+inputs = st.fixed_dictionaries(
+    {
+        "country": st.one_of(st.none(), st.sampled_from(COUNTRIES), st.text(max_size=4)),
+        "region": st.one_of(st.none(), st.sampled_from(REGION_NAMES), st.text(max_size=6)),
+        "phone": st.one_of(st.none(), st.sampled_from(PHONES), st.text(max_size=12)),
+        "default": st.sampled_from(DEFAULTS),
+    }
+)
 
 
 @settings(max_examples=300, deadline=None)

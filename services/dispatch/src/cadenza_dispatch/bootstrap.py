@@ -16,7 +16,9 @@ from cadenza_shared.settings import CommonSettings
 log = structlog.get_logger(__name__)
 
 
-def bootstrap(*, common: CommonSettings | None = None, settings: DispatchSettings | None = None, clock: Clock | None = None) -> ServiceRuntime:
+def bootstrap(
+    *, common: CommonSettings | None = None, settings: DispatchSettings | None = None, clock: Clock | None = None
+) -> ServiceRuntime:
     """Build the dispatch runtime: step and state consumers, the permit client and the task-expiry loop."""
     common = common or CommonSettings()
     settings = settings or DispatchSettings()

@@ -30,7 +30,9 @@ class DispatchSettings(BaseSettings):
     permit_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a send permit")
 
     step_max_attempts: int = Field(
-        default=32, ge=1, le=1000,
+        default=32,
+        ge=1,
+        le=1000,
         description="Attempts at a step before it is given up as failed (backoff caps at 10 s: 32 is about five minutes)",
     )
 

@@ -14,8 +14,13 @@ from cadenza_shared.contracts.enrollment import Prospect
 from cadenza_shared.errors import InvalidInput
 
 PRIYA = Prospect(
-    prospect_id=uuid.uuid4(), email="priya.raman@tessellate.example", first_name="Priya", last_name="Raman",
-    company="Tessellate Software", timezone="America/Chicago", timezone_source="prospect",
+    prospect_id=uuid.uuid4(),
+    email="priya.raman@tessellate.example",
+    first_name="Priya",
+    last_name="Raman",
+    company="Tessellate Software",
+    timezone="America/Chicago",
+    timezone_source="prospect",
 )
 
 
@@ -39,13 +44,16 @@ def test_zero_days_means_end_of_the_prospects_day() -> None:
     assert expires - now == timedelta(hours=3)
 
 
-@pytest.mark.parametrize("channel,given,expected", [
-    (Channel.phone, "No answer", "no_answer"),
-    (Channel.phone, "voicemail", "voicemail"),
-    (Channel.linkedin_message, "not connected", "not_connected"),
-    (Channel.linkedin_engage, "no-recent-post", "no_recent_post"),
-    (Channel.sms, "sent", "sent"),
-])
+@pytest.mark.parametrize(
+    "channel,given,expected",
+    [
+        (Channel.phone, "No answer", "no_answer"),
+        (Channel.phone, "voicemail", "voicemail"),
+        (Channel.linkedin_message, "not connected", "not_connected"),
+        (Channel.linkedin_engage, "no-recent-post", "no_recent_post"),
+        (Channel.sms, "sent", "sent"),
+    ],
+)
 def test_outcome_normalised(channel: Channel, given: str, expected: str) -> None:
     assert check_outcome(channel, given) == expected
 

@@ -21,8 +21,14 @@ from cadenza_shared.contracts.enrollment import Prospect
 
 PRIYA = Prospect(
     prospect_id=uuid.UUID("00000000-0000-0000-0000-000000000001"),
-    email="priya.raman@tessellate.example", first_name="Priya", last_name="Raman", company="Tessellate Software",
-    title="VP Finance", timezone="America/Chicago", timezone_source="prospect", phone="+15125550118",
+    email="priya.raman@tessellate.example",
+    first_name="Priya",
+    last_name="Raman",
+    company="Tessellate Software",
+    title="VP Finance",
+    timezone="America/Chicago",
+    timezone_source="prospect",
+    phone="+15125550118",
     fields={"industry": "Software", "city": "Austin", "linkedin_url": "https://www.linkedin.com/in/priya-raman-example", "nickname": "  "},
 )
 
@@ -39,11 +45,14 @@ def test_renders_known_and_extra_fields() -> None:
     assert result.variant is None
 
 
-@pytest.mark.parametrize("source,field", [
-    ("Hi {{ first_name }} at {{ department }}", "department"),
-    ("{{ revenue | lower }}", "revenue"),
-    ("Hey {{ nickname }}", "nickname"),  # present but blank counts as missing
-])
+@pytest.mark.parametrize(
+    "source,field",
+    [
+        ("Hi {{ first_name }} at {{ department }}", "department"),
+        ("{{ revenue | lower }}", "revenue"),
+        ("Hey {{ nickname }}", "nickname"),  # present but blank counts as missing
+    ],
+)
 def test_missing_or_empty_field_is_named(source: str, field: str) -> None:
     with pytest.raises(MissingField) as info:
         render(source, template_context(PRIYA), part="body")
@@ -65,12 +74,15 @@ def test_optional_fields_can_be_guarded() -> None:
     assert render("{% if first_name is defined %}x{% else %}y{% endif %}", context, part="body") == "y"
 
 
-@pytest.mark.parametrize("source", [
-    "{{ ''.__class__ }}",
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ first_name.__class__.__init__.__globals__ }}",
-    "{{ cycler.__init__.__globals__.os }}",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ first_name.__class__.__init__.__globals__ }}",
+        "{{ cycler.__init__.__globals__.os }}",
+    ],
+)
 def test_sandbox_blocks_attribute_tricks(source: str) -> None:
     with pytest.raises((BadTemplate, MissingField)) as info:
         render(source, template_context(PRIYA), part="body")
@@ -95,7 +107,9 @@ def test_subject_is_one_line() -> None:
     assert render_email(step, PRIYA, enrollment_id=uuid.uuid4()).subject == "Hello Bcc: victim@example.com Tessellate Software"
 
 
-VARIANTS = email_step(variants=[{"id": "a", "subject": "A {{ company }}", "body": "a"}, {"id": "b", "subject": "B {{ company }}", "body": "b"}])
+VARIANTS = email_step(
+    variants=[{"id": "a", "subject": "A {{ company }}", "body": "a"}, {"id": "b", "subject": "B {{ company }}", "body": "b"}]
+)
 
 
 def test_variant_is_deterministic_per_enrollment() -> None:
@@ -125,12 +139,18 @@ def test_no_variants_means_none() -> None:
 
 
 def test_task_instructions_and_body() -> None:
-    step = StepSpec.model_validate({
-        "id": "li", "day": 5, "channel": "linkedin_message",
-        "instructions": "Message {{ first_name }} at {{ linkedin_url }}", "body": "Hi {{ first_name }} from {{ company }}",
-    })
+    step = StepSpec.model_validate(
+        {
+            "id": "li",
+            "day": 5,
+            "channel": "linkedin_message",
+            "instructions": "Message {{ first_name }} at {{ linkedin_url }}",
+            "body": "Hi {{ first_name }} from {{ company }}",
+        }
+    )
     assert render_task_text(step, PRIYA) == (
-        "Message Priya at https://www.linkedin.com/in/priya-raman-example", "Hi Priya from Tessellate Software",
+        "Message Priya at https://www.linkedin.com/in/priya-raman-example",
+        "Hi Priya from Tessellate Software",
     )
     call = StepSpec.model_validate({"id": "call", "day": 7, "channel": "phone"})
     assert render_task_text(call, PRIYA) == (None, None)

@@ -64,9 +64,16 @@ def test_reply_without_anything_sent_falls_back_to_own_subject_or_fails() -> Non
     assert info.value.reason_code == "no_thread"
 
 
-@pytest.mark.parametrize("subject,expected", [
-    ("Hello", "Re: Hello"), ("Re: Hello", "Re: Hello"), ("RE:Hello", "RE:Hello"), ("  re : Hi", "re : Hi"), ("Regarding X", "Re: Regarding X"),
-])
+@pytest.mark.parametrize(
+    "subject,expected",
+    [
+        ("Hello", "Re: Hello"),
+        ("Re: Hello", "Re: Hello"),
+        ("RE:Hello", "RE:Hello"),
+        ("  re : Hi", "re : Hi"),
+        ("Regarding X", "Re: Regarding X"),
+    ],
+)
 def test_reply_subject(subject: str, expected: str) -> None:
     assert reply_subject(subject) == expected
 
@@ -75,8 +82,12 @@ def test_composed_email_headers_survive_the_wire() -> None:
     first, second = (make_message_id(uuid.uuid4(), mail_domain="ledgerline.example") for _ in range(2))
     thread = Thread(subject="Re: Approvals at Zoë's company", in_reply_to=second, references=[first, second])
     message = compose_email(
-        from_address="Alex Morgan <alex.morgan@ledgerline.example>", to_address="zoe@acme.example", to_name="Zoë Brandt",
-        thread=thread, body="Hi Zoë,\n\n.dot line\nAlex\n", message_id="<abc.12345678@ledgerline.example>",
+        from_address="Alex Morgan <alex.morgan@ledgerline.example>",
+        to_address="zoe@acme.example",
+        to_name="Zoë Brandt",
+        thread=thread,
+        body="Hi Zoë,\n\n.dot line\nAlex\n",
+        message_id="<abc.12345678@ledgerline.example>",
         date=datetime(2027, 3, 2, 15, 30, tzinfo=UTC),
     )
     wire = to_wire(message)
@@ -98,8 +109,13 @@ def test_composed_email_headers_survive_the_wire() -> None:
 
 def test_new_thread_email_has_no_reply_headers() -> None:
     message = compose_email(
-        from_address="Alex Morgan <alex.morgan@ledgerline.example>", to_address="a@b.example", to_name=None,
-        thread=Thread(subject="Hello"), body="x", message_id="<m@l.example>", date=datetime(2027, 1, 4, tzinfo=UTC),
+        from_address="Alex Morgan <alex.morgan@ledgerline.example>",
+        to_address="a@b.example",
+        to_name=None,
+        thread=Thread(subject="Hello"),
+        body="x",
+        message_id="<m@l.example>",
+        date=datetime(2027, 1, 4, tzinfo=UTC),
     )
     assert message["In-Reply-To"] is None and message["References"] is None
     assert str(message["To"]) == "a@b.example"

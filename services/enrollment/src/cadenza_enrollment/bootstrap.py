@@ -11,7 +11,9 @@ from cadenza_shared.service import ServiceRuntime, build_runtime
 from cadenza_shared.settings import CommonSettings
 
 
-def bootstrap(*, common: CommonSettings | None = None, settings: EnrollmentSettings | None = None, clock: Clock | None = None) -> ServiceRuntime:
+def bootstrap(
+    *, common: CommonSettings | None = None, settings: EnrollmentSettings | None = None, clock: Clock | None = None
+) -> ServiceRuntime:
     """Build the enrollment runtime: consumers for the exit/pause rules and the pause-expiry loop."""
     common = common or CommonSettings()
     settings = settings or EnrollmentSettings()

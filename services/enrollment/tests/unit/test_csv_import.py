@@ -40,7 +40,10 @@ def test_duplicate_email__names_the_first_line():
     assert err.value.details[0]["reason"] == "duplicate of line 2"
 
 
-@pytest.mark.parametrize(("content", "field"), [(b"", "file"), (b"name\nAna\n", "header"), (b"\xff\xfe\x00bad", "file"), (b"email,email\na@b.example,c@d.example\n", "header")])
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [(b"", "file"), (b"name\nAna\n", "header"), (b"\xff\xfe\x00bad", "file"), (b"email,email\na@b.example,c@d.example\n", "header")],
+)
 def test_unreadable_file__rejected_with_the_reason(content, field):
     with pytest.raises(InvalidInput) as err:
         parse_prospects_csv(content)

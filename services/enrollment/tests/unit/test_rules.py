@@ -80,7 +80,9 @@ def test_exited_enrollment__ignores_every_reply():
     assert decide("positive", status=Status.exited).action == "none"
 
 
-@pytest.mark.parametrize(("status", "action"), [(Status.exited, "pause"), (Status.exited, "exit"), (Status.active, "resume"), (Status.paused, "pause")])
+@pytest.mark.parametrize(
+    ("status", "action"), [(Status.exited, "pause"), (Status.exited, "exit"), (Status.active, "resume"), (Status.paused, "pause")]
+)
 def test_impossible_transition__is_a_conflict(status, action):
     with pytest.raises(Conflict):
         check_transition(status, action)
@@ -106,10 +108,16 @@ def test_template_syntax_error__named_with_step_field_and_line():
     from cadenza_shared.contracts.cadence import CadenceSpec
     from cadenza_shared.errors import InvalidInput
 
-    spec = CadenceSpec.model_validate({"key": "k", "name": "K", "steps": [
-        {"id": "a", "channel": "email", "day": 1, "subject": "Hi", "body": "Hello {{ first_name }}"},
-        {"id": "b", "channel": "email", "day": 2, "subject": "Re", "body": "line one\n{{ company"},
-    ]})
+    spec = CadenceSpec.model_validate(
+        {
+            "key": "k",
+            "name": "K",
+            "steps": [
+                {"id": "a", "channel": "email", "day": 1, "subject": "Hi", "body": "Hello {{ first_name }}"},
+                {"id": "b", "channel": "email", "day": 2, "subject": "Re", "body": "line one\n{{ company"},
+            ],
+        }
+    )
     with pytest.raises(InvalidInput) as err:
         check_templates(spec)
     assert err.value.field == "steps.1.body" and "line 2" in err.value.reason

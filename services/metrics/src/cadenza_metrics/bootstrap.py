@@ -10,7 +10,9 @@ from cadenza_shared.service import ServiceRuntime, build_runtime
 from cadenza_shared.settings import CommonSettings
 
 
-def bootstrap(*, common: CommonSettings | None = None, settings: MetricsSettings | None = None, clock: Clock | None = None) -> ServiceRuntime:
+def bootstrap(
+    *, common: CommonSettings | None = None, settings: MetricsSettings | None = None, clock: Clock | None = None
+) -> ServiceRuntime:
     """Build the metrics runtime: one consumer counting every topic."""
     common = common or CommonSettings()
     settings = settings or MetricsSettings()

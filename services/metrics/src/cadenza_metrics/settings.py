@@ -12,5 +12,8 @@ class MetricsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CADENZA_METRICS_", extra="ignore")
 
     reply_rate_benchmark: float = Field(
-        default=REPLY_RATE_BENCHMARK, gt=0, lt=1, description="Cadences replying below this rate are flagged below_benchmark",
+        default=REPLY_RATE_BENCHMARK,
+        gt=0,
+        lt=1,
+        description="Cadences replying below this rate are flagged below_benchmark",
     )

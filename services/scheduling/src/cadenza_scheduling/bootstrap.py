@@ -18,7 +18,9 @@ from cadenza_shared.settings import CommonSettings
 log = structlog.get_logger(__name__)
 
 
-def bootstrap(*, common: CommonSettings | None = None, settings: SchedulingSettings | None = None, clock: Clock | None = None) -> ServiceRuntime:
+def bootstrap(
+    *, common: CommonSettings | None = None, settings: SchedulingSettings | None = None, clock: Clock | None = None
+) -> ServiceRuntime:
     """Build the scheduling runtime: consumers that plan timers, and the poller that fires them."""
     common = common or CommonSettings()
     settings = settings or SchedulingSettings()

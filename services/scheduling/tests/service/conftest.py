@@ -33,5 +33,7 @@ async def scheduling_engine(scheduling_database_url):
 async def sessions(scheduling_engine):
     """A session factory on an empty scheduling schema."""
     async with scheduling_engine.begin() as conn:
-        await conn.execute(text("TRUNCATE scheduling.timers, scheduling.plans, scheduling.cadences, scheduling.outbox, scheduling.tenant_blackout_dates"))
+        await conn.execute(
+            text("TRUNCATE scheduling.timers, scheduling.plans, scheduling.cadences, scheduling.outbox, scheduling.tenant_blackout_dates")
+        )
     return make_session_factory(scheduling_engine)

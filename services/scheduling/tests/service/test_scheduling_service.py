@@ -52,15 +52,27 @@ async def add_cadence(sessions, definition: dict = CADENCE, tenant: str = "acme"
     cadence_id = uuid.uuid4()
     spec = CadenceSpec.model_validate(definition)
     async with sessions() as s, s.begin():
-        await s.execute(insert(cadences).values(cadence_id=cadence_id, tenant=tenant, key=spec.key, version=1, definition=spec.model_dump(mode="json")))
+        await s.execute(
+            insert(cadences).values(cadence_id=cadence_id, tenant=tenant, key=spec.key, version=1, definition=spec.model_dump(mode="json"))
+        )
     return cadence_id
 
 
 async def start(sessions, cadence_id, enrolled_at, *, tz=NY, country="US", fields=None, now=None) -> uuid.UUID:
     event = EnrollmentStarted(
-        enrollment_id=uuid.uuid4(), cadence_id=cadence_id, cadence_key="svc-test", cadence_version=1, enrolled_at=enrolled_at,
-        prospect=Prospect(prospect_id=uuid.uuid4(), email="dana@northwind.example", timezone=tz, timezone_source="region",
-                          country=country, fields=fields or {}),
+        enrollment_id=uuid.uuid4(),
+        cadence_id=cadence_id,
+        cadence_key="svc-test",
+        cadence_version=1,
+        enrolled_at=enrolled_at,
+        prospect=Prospect(
+            prospect_id=uuid.uuid4(),
+            email="dana@northwind.example",
+            timezone=tz,
+            timezone_source="region",
+            country=country,
+            fields=fields or {},
+        ),
     )
     envelope = wrap(event, tenant="acme", source="test", time=enrolled_at)
     async with sessions() as s, s.begin():
@@ -132,7 +144,9 @@ async def test_pause_and_resume__next_step_keeps_its_spacing_and_only_one_timer_
     paused_view = await schedule(sessions, enrollment_id, ny(2027, 3, 18, 12, 0))
     assert paused_view["note"].startswith("paused")
     async with sessions() as s, s.begin():
-        await svc.on_resumed(s, event=EnrollmentResumed(enrollment_id=enrollment_id, resumed_at=ny(2027, 3, 18, 12, 0)), now=ny(2027, 3, 18, 12, 0))
+        await svc.on_resumed(
+            s, event=EnrollmentResumed(enrollment_id=enrollment_id, resumed_at=ny(2027, 3, 18, 12, 0)), now=ny(2027, 3, 18, 12, 0)
+        )
     (live,) = await live_timers(sessions, enrollment_id)
     # day 3 (Wed 17th) + 2 days of pause = Fri 19th, not a burst on resume day
     assert (live.step_index, wall(live.due_at)) == (1, "Fri 2027-03-19 09:00")
@@ -184,10 +198,30 @@ async def insert_timers(sessions, cadence_id, due: list[datetime], kind: str = "
     async with sessions() as s, s.begin():
         for at in due:
             enrollment_id, timer_id = uuid.uuid4(), uuid.uuid4()
-            await s.execute(insert(plans).values(enrollment_id=enrollment_id, tenant="acme", cadence_id=cadence_id, timezone=NY,
-                                                 status="active", anchor_at=at, next_step_index=0))
-            await s.execute(insert(timers).values(id=timer_id, tenant="acme", enrollment_id=enrollment_id, kind=kind, step_index=0,
-                                                  due_at=at, status="pending", reasons=[], created_at=at))
+            await s.execute(
+                insert(plans).values(
+                    enrollment_id=enrollment_id,
+                    tenant="acme",
+                    cadence_id=cadence_id,
+                    timezone=NY,
+                    status="active",
+                    anchor_at=at,
+                    next_step_index=0,
+                )
+            )
+            await s.execute(
+                insert(timers).values(
+                    id=timer_id,
+                    tenant="acme",
+                    enrollment_id=enrollment_id,
+                    kind=kind,
+                    step_index=0,
+                    due_at=at,
+                    status="pending",
+                    reasons=[],
+                    created_at=at,
+                )
+            )
             ids.append(timer_id)
     return ids
 
@@ -238,8 +272,16 @@ async def test_fire_due_timers__fires_due_timers_once_in_due_order_with_their_ev
 
 async def test_add_many__writes_the_same_row_as_outbox_add(sessions):
     now = datetime(2027, 3, 16, 14, 0, tzinfo=UTC)
-    event = StepDue(enrollment_id=uuid.uuid4(), cadence_id=uuid.uuid4(), step_index=2, step_id="s", channel="email",
-                    due_at=now, fired_at=now, timer_id=uuid.uuid4())
+    event = StepDue(
+        enrollment_id=uuid.uuid4(),
+        cadence_id=uuid.uuid4(),
+        step_index=2,
+        step_id="s",
+        channel="email",
+        due_at=now,
+        fired_at=now,
+        timer_id=uuid.uuid4(),
+    )
     outbox = outbox_for(now)
     async with sessions() as s, s.begin():
         await outbox.add(s, event, tenant="acme", correlation_id="c", event_id="one")
@@ -261,15 +303,31 @@ async def test_fire_due_timers__events_are_byte_identical_to_validated_events_th
         fired = {t.id: t for t in (await s.execute(select(timers))).all()}
         plan_of = dict((await s.execute(select(plans.c.enrollment_id, plans.c.cadence_id))).all())
     expected_step = StepDue(
-        enrollment_id=fired[step_id].enrollment_id, cadence_id=plan_of[fired[step_id].enrollment_id], step_index=0, step_id="intro",
-        channel="phone", due_at=fired[step_id].due_at, fired_at=now, timer_id=step_id,
+        enrollment_id=fired[step_id].enrollment_id,
+        cadence_id=plan_of[fired[step_id].enrollment_id],
+        step_index=0,
+        step_id="intro",
+        channel="phone",
+        due_at=fired[step_id].due_at,
+        fired_at=now,
+        timer_id=step_id,
     )
     expected_end = CadenceEnded(
-        enrollment_id=fired[end_id].enrollment_id, cadence_id=plan_of[fired[end_id].enrollment_id], steps_total=3,
-        due_at=fired[end_id].due_at, fired_at=now,
+        enrollment_id=fired[end_id].enrollment_id,
+        cadence_id=plan_of[fired[end_id].enrollment_id],
+        steps_total=3,
+        due_at=fired[end_id].due_at,
+        fired_at=now,
     )
     for timer_id, event in ((step_id, expected_step), (end_id, expected_end)):
-        envelope = wrap(event, tenant="acme", source="cadenza/scheduling", time=now, correlation_id=str(event.enrollment_id), event_id=f"timer-{timer_id}")
+        envelope = wrap(
+            event,
+            tenant="acme",
+            source="cadenza/scheduling",
+            time=now,
+            correlation_id=str(event.enrollment_id),
+            event_id=f"timer-{timer_id}",
+        )
         row = rows[f"timer-{timer_id}"]
         assert row.value == envelope.encode()
         assert (row.event_type, row.topic, row.key) == (envelope.type, event.TOPIC, envelope.subject)
@@ -298,9 +356,7 @@ async def test_two_pollers__skip_locked_timers_and_never_fire_one_twice(sessions
 
     assert sum(await asyncio.gather(*(poller() for _ in range(4)))) == 400
     async with sessions() as s:
-        counts = (await s.execute(text(
-            "SELECT count(*) FILTER (WHERE status = 'fired'), count(*) FROM scheduling.timers"
-        ))).one()
+        counts = (await s.execute(text("SELECT count(*) FILTER (WHERE status = 'fired'), count(*) FROM scheduling.timers"))).one()
         events = (await s.execute(text("SELECT count(*), count(DISTINCT event_id) FROM scheduling.outbox"))).one()
     assert tuple(counts) == (430, 430)
     assert tuple(events) == (430, 430)
@@ -326,7 +382,9 @@ async def test_tenant_blackout_dates__skip_every_cadence_and_move_live_timers(se
     assert wall(live.due_at) == "Thu 2027-12-23 09:00"
 
     async with sessions() as s, s.begin():
-        result = await svc.set_blackout_dates(s, tenant="acme", dates=[(date(2027, 12, 23), "office party"), (date(2027, 12, 22), "")], now=enrolled)
+        result = await svc.set_blackout_dates(
+            s, tenant="acme", dates=[(date(2027, 12, 23), "office party"), (date(2027, 12, 22), "")], now=enrolled
+        )
     assert result["dates"] == [{"date": date(2027, 12, 22), "reason": ""}, {"date": date(2027, 12, 23), "reason": "office party"}]
     assert result["replanned_timers"] == 1
     (moved,) = await live_timers(sessions, before)  # planned again: Fri 24 is the observed Christmas holiday -> Mon 27

@@ -81,8 +81,20 @@ def test_calendar_for__skips_the_holidays_of_the_prospects_subdivision_only():
     scotland, _ = calendar_for(spec, timezone="Europe/London", country="GB", subdivision="SCT")
     england, _ = calendar_for(spec, timezone="Europe/London", country="GB", subdivision=None)
     enrolled = datetime(2027, 8, 2, 7, 0, tzinfo=UTC)  # Mon 2 Aug 2027: Summer Bank Holiday in Scotland only
-    assert local_wall(step_due(spec, scotland, step_index=0, enrollment_id=ENROLLMENT, anchor=enrolled, previous_at=None, now=enrolled).at, "Europe/London") == "Tue 2027-08-03 09:00"
-    assert local_wall(step_due(spec, england, step_index=0, enrollment_id=ENROLLMENT, anchor=enrolled, previous_at=None, now=enrolled).at, "Europe/London") == "Mon 2027-08-02 09:00"
+    assert (
+        local_wall(
+            step_due(spec, scotland, step_index=0, enrollment_id=ENROLLMENT, anchor=enrolled, previous_at=None, now=enrolled).at,
+            "Europe/London",
+        )
+        == "Tue 2027-08-03 09:00"
+    )
+    assert (
+        local_wall(
+            step_due(spec, england, step_index=0, enrollment_id=ENROLLMENT, anchor=enrolled, previous_at=None, now=enrolled).at,
+            "Europe/London",
+        )
+        == "Mon 2027-08-02 09:00"
+    )
 
 
 def test_calendar_for__a_country_without_holiday_calendar_is_noted_not_an_error(monkeypatch):
@@ -100,8 +112,11 @@ def test_calendar_for__a_country_without_holiday_calendar_is_noted_not_an_error(
 
 
 def test_calendar_for__window_with_two_ranges_and_blackout_dates():
-    spec = cadence({"day": 1}, send_window={"days": ["mon", "tue", "wed", "thu", "fri"], "hours": ["09:00-11:30", "14:00-16:00"]},
-                   blackout_dates=["2027-12-24"])
+    spec = cadence(
+        {"day": 1},
+        send_window={"days": ["mon", "tue", "wed", "thu", "fri"], "hours": ["09:00-11:30", "14:00-16:00"]},
+        blackout_dates=["2027-12-24"],
+    )
     rules, _ = calendar_for(spec, timezone=NY, country="US")
     assert rules.window.ranges == ((time(9), time(11, 30)), (time(14), time(16)))
     assert rules.blackout_dates == frozenset({date(2027, 12, 24)})
@@ -158,7 +173,9 @@ def test_end_due__counts_local_days_after_the_last_step_across_dst():
 def test_resume_shift(paused, last, resumed, expected_anchor_shift, expected_previous):
     anchor = ny(2027, 3, 16, 0, 0)
     new_anchor, previous = resume_shift(
-        anchor=anchor, last_step_at=ny(2027, *last, 10, 0) if last else None, paused_at=ny(2027, *paused, 10, 0),
+        anchor=anchor,
+        last_step_at=ny(2027, *last, 10, 0) if last else None,
+        paused_at=ny(2027, *paused, 10, 0),
         resumed_at=ny(2027, *resumed, 10, 0),
     )
     assert new_anchor == anchor + timedelta(days=expected_anchor_shift)
@@ -170,7 +187,9 @@ def test_resume__a_day_7_step_after_a_three_day_pause_comes_on_day_10_and_nothin
     rules, _ = calendar_for(spec, timezone=NY, country="US")
     enrolled = ny(2027, 3, 1, 9, 0)  # day 1 = Mon 1 Mar
     sent_day_3 = ny(2027, 3, 3, 9, 0)
-    anchor, previous = resume_shift(anchor=enrolled, last_step_at=sent_day_3, paused_at=ny(2027, 3, 4, 12, 0), resumed_at=ny(2027, 3, 7, 12, 0))
+    anchor, previous = resume_shift(
+        anchor=enrolled, last_step_at=sent_day_3, paused_at=ny(2027, 3, 4, 12, 0), resumed_at=ny(2027, 3, 7, 12, 0)
+    )
     resumed = ny(2027, 3, 7, 12, 0)
     due = step_due(spec, rules, step_index=2, enrollment_id=ENROLLMENT, anchor=anchor, previous_at=previous, now=resumed)
     assert local_wall(due.at) == "Wed 2027-03-10 09:00"  # day 7 (Sun 7 Mar) + 3 days of pause
@@ -208,7 +227,11 @@ def test_project__several_steps_on_one_day_keep_their_order():
 
 WEEKDAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 step_specs = st.one_of(
-    st.builds(lambda d, at: {"day": d, **({"at": at} if at else {})}, st.integers(1, 20), st.sampled_from([None, "08:30", "10:15", "16:45", "20:00"])),
+    st.builds(
+        lambda d, at: {"day": d, **({"at": at} if at else {})},
+        st.integers(1, 20),
+        st.sampled_from([None, "08:30", "10:15", "16:45", "20:00"]),
+    ),
     st.builds(lambda n, b: {"after_days": n, "business_days": b}, st.integers(0, 6), st.booleans()),
 )
 

@@ -898,7 +898,14 @@ def test_business_days_reason__names_every_day_it_did_not_count():
         "blackout: 2027-12-24; weekend: Sat 2027-12-25; weekend: Sun 2027-12-26)",
     )
     monday = local("UTC", 2027, 12, 20, 9, 30)
-    long = due_time(timing=StepTiming(after_days=1), rules=rules("UTC", SendWindow.parse(["mon"], ["09:00-10:00"])),
-                    enrolled_at=monday, previous_at=monday, not_before=monday)
-    assert long.reasons[0].endswith("(6 non-send day(s) not counted: non-send day: Tue 2027-12-21; non-send day: Wed 2027-12-22; "
-                                    "non-send day: Thu 2027-12-23; non-send day: Fri 2027-12-24; weekend: Sat 2027-12-25; ...)")
+    long = due_time(
+        timing=StepTiming(after_days=1),
+        rules=rules("UTC", SendWindow.parse(["mon"], ["09:00-10:00"])),
+        enrolled_at=monday,
+        previous_at=monday,
+        not_before=monday,
+    )
+    assert long.reasons[0].endswith(
+        "(6 non-send day(s) not counted: non-send day: Tue 2027-12-21; non-send day: Wed 2027-12-22; "
+        "non-send day: Thu 2027-12-23; non-send day: Fri 2027-12-24; weekend: Sat 2027-12-25; ...)"
+    )

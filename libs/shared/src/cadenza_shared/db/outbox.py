@@ -71,7 +71,6 @@ class Outbox:
         )
         return envelope
 
-
     async def add_many(self, session: AsyncSession, events: list[tuple[Event, str]], *, tenant: str) -> None:
         """Insert many (event, correlation id) pairs in one statement (bulk imports)."""
         rows = []
@@ -80,7 +79,9 @@ class Outbox:
             value = envelope.encode()
             if len(value) > MAX_EVENT_BYTES:
                 raise InvalidInput("event", f"{event.TYPE} would be {len(value)} bytes, over the {MAX_EVENT_BYTES} byte limit")
-            rows.append({"event_id": envelope.id, "event_type": envelope.type, "topic": event.TOPIC, "key": envelope.subject, "value": value})
+            rows.append(
+                {"event_id": envelope.id, "event_type": envelope.type, "topic": event.TOPIC, "key": envelope.subject, "value": value}
+            )
         if rows:
             await session.execute(insert(self.table), rows)
 
@@ -118,10 +119,7 @@ class OutboxRelay:
                 return 0
             rows = (
                 await session.execute(
-                    select(t.c.id, t.c.topic, t.c.key, t.c.value)
-                    .where(t.c.published_at.is_(None))
-                    .order_by(t.c.id)
-                    .limit(self.batch_size)
+                    select(t.c.id, t.c.topic, t.c.key, t.c.value).where(t.c.published_at.is_(None)).order_by(t.c.id).limit(self.batch_size)
                 )
             ).all()
             if not rows:
@@ -129,9 +127,7 @@ class OutboxRelay:
                 return 0
             futures = [await self.publisher.send(r.topic, r.value, key=r.key) for r in rows]
             await asyncio.gather(*futures)
-            await session.execute(
-                update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=datetime.now(UTC))
-            )
+            await session.execute(update(t).where(t.c.id.in_([r.id for r in rows])).values(published_at=datetime.now(UTC)))
         RELAYED.labels(self.service).inc(len(rows))
         if len(rows) < self.batch_size:
             PENDING.labels(self.service).set(0)

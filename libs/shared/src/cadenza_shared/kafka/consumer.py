@@ -30,11 +30,11 @@ from cadenza_shared.kafka.producer import KafkaPublisher
 
 log = structlog.get_logger(__name__)
 
-CONSUMED = Counter(
-    "cadenza_events_consumed_total", "Events consumed, by outcome", ["service", "topic", "outcome"]
-)
+CONSUMED = Counter("cadenza_events_consumed_total", "Events consumed, by outcome", ["service", "topic", "outcome"])
 HANDLE_SECONDS = Histogram(
-    "cadenza_event_handle_seconds", "Time to apply one event", ["service", "topic"],
+    "cadenza_event_handle_seconds",
+    "Time to apply one event",
+    ["service", "topic"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 
@@ -153,8 +153,15 @@ class ConsumerRunner:
                     except asyncio.CancelledError:
                         raise
                     except Exception as exc:
-                        log.warning("record not settled, will re-read it", service=self.service, consumer=self.name,
-                                    topic=record.topic, partition=record.partition, offset=record.offset, error=repr(exc))
+                        log.warning(
+                            "record not settled, will re-read it",
+                            service=self.service,
+                            consumer=self.name,
+                            topic=record.topic,
+                            partition=record.partition,
+                            offset=record.offset,
+                            error=repr(exc),
+                        )
                         return record.offset
             return None
 
@@ -171,7 +178,7 @@ class ConsumerRunner:
         return first if first > records[0].offset else None
 
     def logical_topic(self, physical: str) -> str:
-        return physical[len(self.topic_prefix):] if physical.startswith(self.topic_prefix) else physical
+        return physical[len(self.topic_prefix) :] if physical.startswith(self.topic_prefix) else physical
 
     async def process(self, record: ConsumerRecord) -> str:
         """Apply one record; return the outcome (handled, duplicate, ignored, dead_lettered)."""
@@ -219,8 +226,13 @@ class ConsumerRunner:
                 delay = min(self.base_backoff * 2 ** (attempt - 1), 10.0)
                 log.warning(
                     "handler failed, will retry",
-                    service=self.service, consumer=self.name, type=envelope.type, event_id=envelope.id,
-                    attempt=attempt, delay=delay, error=repr(exc),
+                    service=self.service,
+                    consumer=self.name,
+                    type=envelope.type,
+                    event_id=envelope.id,
+                    attempt=attempt,
+                    delay=delay,
+                    error=repr(exc),
                 )
                 await asyncio.sleep(delay)
 
@@ -241,8 +253,15 @@ class ConsumerRunner:
 
     async def _dead_letter(self, record: ConsumerRecord, *, reason: str, attempts: int) -> None:
         topic = self.logical_topic(record.topic)
-        log.error("dead-lettering event", service=self.service, consumer=self.name, topic=topic,
-                  partition=record.partition, offset=record.offset, reason=reason)
+        log.error(
+            "dead-lettering event",
+            service=self.service,
+            consumer=self.name,
+            topic=topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason,
+        )
         headers = [
             ("dlq.reason", reason.encode()[:2000]),
             ("dlq.attempts", str(attempts).encode()),
@@ -252,6 +271,4 @@ class ConsumerRunner:
             ("dlq.offset", str(record.offset).encode()),
         ]
         key = record.key.decode(errors="replace") if record.key is not None else None
-        await self.publisher.send_and_wait(
-            topic_names.dead_letter(topic), record.value or b"", key=key, headers=headers
-        )
+        await self.publisher.send_and_wait(topic_names.dead_letter(topic), record.value or b"", key=key, headers=headers)

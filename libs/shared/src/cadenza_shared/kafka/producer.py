@@ -31,9 +31,7 @@ class KafkaPublisher:
             await self._producer.stop()
             self.started = False
 
-    async def send(
-        self, topic: str, value: bytes, *, key: str | None, headers: list[tuple[str, bytes]] | None = None
-    ) -> asyncio.Future:
+    async def send(self, topic: str, value: bytes, *, key: str | None, headers: list[tuple[str, bytes]] | None = None) -> asyncio.Future:
         """Queue one record on the logical `topic`; await the returned future for the broker's ack."""
         return await self._producer.send(
             self.topic_prefix + topic,

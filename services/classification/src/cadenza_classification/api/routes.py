@@ -32,8 +32,13 @@ async def inbound_email(request: Request, tenant: Tenant, runtime: Runtime) -> d
     try:
         async with runtime.session_factory() as session, session.begin():
             result = await svc.ingest(
-                session, runtime.outbox, tenant=tenant, raw=bytes(chunks), source="inbound_http",
-                received_at=runtime.clock.now(), classifier=runtime.extras["classifier"],
+                session,
+                runtime.outbox,
+                tenant=tenant,
+                raw=bytes(chunks),
+                source="inbound_http",
+                received_at=runtime.clock.now(),
+                classifier=runtime.extras["classifier"],
             )
     except MalformedMessage as exc:
         raise InvalidInput(f"message.{exc.field}", exc.reason) from None
@@ -43,7 +48,10 @@ async def inbound_email(request: Request, tenant: Tenant, runtime: Runtime) -> d
 
 @router.get("/v1/replies", tags=["replies"])
 async def list_replies(
-    tenant: Tenant, runtime: Runtime, label: str | None = None, needs_review: bool | None = None,
+    tenant: Tenant,
+    runtime: Runtime,
+    label: str | None = None,
+    needs_review: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Replies of the tenant, newest first."""
@@ -64,7 +72,12 @@ async def relabel(reply_id: UUID, body: Relabel, tenant: Tenant, runtime: Runtim
     the corrected decision is published, and the reply becomes training data (`labelled_by` = human)."""
     async with runtime.session_factory() as session, session.begin():
         result = await svc.relabel(
-            session, runtime.outbox, tenant=tenant, reply_id=reply_id, label=body.label, classifier=runtime.extras["classifier"],
+            session,
+            runtime.outbox,
+            tenant=tenant,
+            reply_id=reply_id,
+            label=body.label,
+            classifier=runtime.extras["classifier"],
         )
     runtime.relay.wake.set()
     return result

@@ -24,8 +24,13 @@ def register(runtime: ServiceRuntime, settings: ClassificationSettings, classifi
     async def received(envelope, event: ReplyReceived, session) -> None:
         try:
             await svc.ingest(
-                session, runtime.outbox, tenant=envelope.tenant, raw=event.raw_message.encode("utf-8", errors="surrogateescape"),
-                source="reply.received", received_at=event.received_at, external_ref=event.reply_ref,
+                session,
+                runtime.outbox,
+                tenant=envelope.tenant,
+                raw=event.raw_message.encode("utf-8", errors="surrogateescape"),
+                source="reply.received",
+                received_at=event.received_at,
+                external_ref=event.reply_ref,
                 classifier=classifier,
             )
         except MalformedMessage as exc:

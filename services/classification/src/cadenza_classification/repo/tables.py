@@ -11,7 +11,8 @@ SCHEMA = "classification"
 metadata = service_metadata(SCHEMA)
 
 sent_messages = Table(
-    "sent_messages", metadata,
+    "sent_messages",
+    metadata,
     Column("message_id", Text, primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("enrollment_id", UUID(as_uuid=True), nullable=False),
@@ -24,7 +25,8 @@ sent_messages = Table(
 Index("ix_sent_to_address", sent_messages.c.tenant, sent_messages.c.to_address, sent_messages.c.sent_at)
 
 replies = Table(
-    "replies", metadata,
+    "replies",
+    metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("source", Text, nullable=False),
@@ -54,6 +56,8 @@ replies = Table(
 Index("uq_reply_message_id", replies.c.tenant, replies.c.message_id, unique=True, postgresql_where=replies.c.message_id.is_not(None))
 Index("ix_replies_enrollment", replies.c.enrollment_id)
 Index(
-    "ix_replies_unmatched", replies.c.tenant, replies.c.match_address,
+    "ix_replies_unmatched",
+    replies.c.tenant,
+    replies.c.match_address,
     postgresql_where=replies.c.enrollment_id.is_(None),
 )

@@ -32,24 +32,50 @@ async def index_sent(session: AsyncSession, outbox: Outbox, *, envelope: Envelop
         return 0
     message_id = _norm(event.message_id)
     to_address = (event.to_address or "").lower() or None
-    await session.execute(pg_insert(sent_messages).values(
-        message_id=message_id, tenant=envelope.tenant, enrollment_id=event.enrollment_id,
-        cadence_id=event.cadence_id, step_index=event.step_index, to_address=to_address,
-        subject=event.subject, sent_at=event.sent_at,
-    ).on_conflict_do_nothing())
-    waiting = (await session.execute(
-        select(replies).where(
-            replies.c.tenant == envelope.tenant, replies.c.enrollment_id.is_(None),
-            or_(replies.c.thread_ids.contains([message_id]), and_(replies.c.match_address == to_address, replies.c.received_at >= event.sent_at)),
-        ).with_for_update()
-    )).all()
+    await session.execute(
+        pg_insert(sent_messages)
+        .values(
+            message_id=message_id,
+            tenant=envelope.tenant,
+            enrollment_id=event.enrollment_id,
+            cadence_id=event.cadence_id,
+            step_index=event.step_index,
+            to_address=to_address,
+            subject=event.subject,
+            sent_at=event.sent_at,
+        )
+        .on_conflict_do_nothing()
+    )
+    waiting = (
+        await session.execute(
+            select(replies)
+            .where(
+                replies.c.tenant == envelope.tenant,
+                replies.c.enrollment_id.is_(None),
+                or_(
+                    replies.c.thread_ids.contains([message_id]),
+                    and_(replies.c.match_address == to_address, replies.c.received_at >= event.sent_at),
+                ),
+            )
+            .with_for_update()
+        )
+    ).all()
     for reply in waiting:
         matched_by = "late_thread" if message_id in reply.thread_ids else "late_address"
-        await session.execute(update(replies).where(replies.c.id == reply.id).values(
-            enrollment_id=event.enrollment_id, cadence_id=event.cadence_id, step_index=event.step_index, matched_by=matched_by,
-        ))
+        await session.execute(
+            update(replies)
+            .where(replies.c.id == reply.id)
+            .values(
+                enrollment_id=event.enrollment_id,
+                cadence_id=event.cadence_id,
+                step_index=event.step_index,
+                matched_by=matched_by,
+            )
+        )
         row = (await session.execute(select(replies).where(replies.c.id == reply.id))).first()
-        await outbox.add(session, _event(dict(row._mapping), None, corrected=False), tenant=envelope.tenant, correlation_id=str(event.enrollment_id))
+        await outbox.add(
+            session, _event(dict(row._mapping), None, corrected=False), tenant=envelope.tenant, correlation_id=str(event.enrollment_id)
+        )
     return len(waiting)
 
 
@@ -66,15 +92,21 @@ def _norm(message_id: str) -> str:
 async def _match(session: AsyncSession, *, tenant: str, msg: ParsedMessage) -> tuple[Any, str] | None:
     """Find our message this reply answers: thread headers first, then the sender's address."""
     for how, mid in _thread_candidates(msg):
-        row = (await session.execute(select(sent_messages).where(sent_messages.c.message_id == mid, sent_messages.c.tenant == tenant))).first()
+        row = (
+            await session.execute(select(sent_messages).where(sent_messages.c.message_id == mid, sent_messages.c.tenant == tenant))
+        ).first()
         if row is not None:
             return row, how
     address = msg.dsn.failed_recipient if msg.dsn and msg.dsn.failed_recipient else msg.from_address
     if address:
-        row = (await session.execute(
-            select(sent_messages).where(sent_messages.c.tenant == tenant, sent_messages.c.to_address == address.lower())
-            .order_by(sent_messages.c.sent_at.desc()).limit(1)
-        )).first()
+        row = (
+            await session.execute(
+                select(sent_messages)
+                .where(sent_messages.c.tenant == tenant, sent_messages.c.to_address == address.lower())
+                .order_by(sent_messages.c.sent_at.desc())
+                .limit(1)
+            )
+        ).first()
         if row is not None:
             return row, "bounced_recipient" if msg.dsn else "sender_address"
     return None
@@ -95,8 +127,15 @@ def _thread_candidates(msg: ParsedMessage) -> list[tuple[str, str]]:
 
 
 async def ingest(
-    session: AsyncSession, outbox: Outbox, *, tenant: str, raw: bytes, source: str, received_at: datetime,
-    external_ref: str | None = None, classifier: ReplyClassifier,
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    tenant: str,
+    raw: bytes,
+    source: str,
+    received_at: datetime,
+    external_ref: str | None = None,
+    classifier: ReplyClassifier,
 ) -> dict:
     """Parse, classify and match one raw reply; publish reply.classified when it belongs to an enrollment.
 
@@ -105,28 +144,46 @@ async def ingest(
     """
     msg, result = await classifier.classify(raw, now=received_at)
     if msg.message_id:
-        existing = (await session.execute(select(replies).where(replies.c.tenant == tenant, replies.c.message_id == msg.message_id))).first()
+        existing = (
+            await session.execute(select(replies).where(replies.c.tenant == tenant, replies.c.message_id == msg.message_id))
+        ).first()
         if existing is not None:
             return {**_summary(existing), "duplicate": True}
     match = await _match(session, tenant=tenant, msg=msg)
     reply_id = uuid.uuid4()
     sent, matched_by = match if match else (None, None)
     values = dict(
-        id=reply_id, tenant=tenant, source=source, external_ref=external_ref, message_id=msg.message_id,
-        from_address=_pg_text(msg.from_address), subject=_pg_text(msg.subject[:500]),
+        id=reply_id,
+        tenant=tenant,
+        source=source,
+        external_ref=external_ref,
+        message_id=msg.message_id,
+        from_address=_pg_text(msg.from_address),
+        subject=_pg_text(msg.subject[:500]),
         excerpt=_pg_text((msg.new_text or msg.text)[:1000]),
-        raw=_pg_text(raw.decode("utf-8", errors="replace")), label=result.label.value, confidence=result.confidence,
-        evidence=list(result.evidence), needs_review=result.needs_review, labelled_by=result.decided_by,
-        return_date=result.return_date, follow_up_date=result.follow_up_date, referral_email=result.referral_email,
-        referral_name=result.referral_name, enrollment_id=sent.enrollment_id if sent else None,
-        cadence_id=sent.cadence_id if sent else None, step_index=sent.step_index if sent else None,
-        matched_by=matched_by, received_at=received_at,
+        raw=_pg_text(raw.decode("utf-8", errors="replace")),
+        label=result.label.value,
+        confidence=result.confidence,
+        evidence=list(result.evidence),
+        needs_review=result.needs_review,
+        labelled_by=result.decided_by,
+        return_date=result.return_date,
+        follow_up_date=result.follow_up_date,
+        referral_email=result.referral_email,
+        referral_name=result.referral_name,
+        enrollment_id=sent.enrollment_id if sent else None,
+        cadence_id=sent.cadence_id if sent else None,
+        step_index=sent.step_index if sent else None,
+        matched_by=matched_by,
+        received_at=received_at,
         thread_ids=list(thread_message_ids(msg)),
         match_address=((msg.dsn.failed_recipient if msg.dsn and msg.dsn.failed_recipient else msg.from_address) or "").lower() or None,
     )
     inserted = (await session.execute(pg_insert(replies).values(**values).on_conflict_do_nothing().returning(replies.c.id))).first()
     if inserted is None:  # the same message arrived concurrently
-        existing = (await session.execute(select(replies).where(replies.c.tenant == tenant, replies.c.message_id == msg.message_id))).first()
+        existing = (
+            await session.execute(select(replies).where(replies.c.tenant == tenant, replies.c.message_id == msg.message_id))
+        ).first()
         return {**_summary(existing), "duplicate": True}
     if sent is not None:
         await outbox.add(session, _event(values, result, corrected=False), tenant=tenant, correlation_id=str(sent.enrollment_id))
@@ -136,23 +193,43 @@ async def ingest(
 
 def _event(values: dict, result: Classification | None, *, corrected: bool) -> ReplyClassified:
     return ReplyClassified(
-        reply_id=values["id"], enrollment_id=values["enrollment_id"], cadence_id=values["cadence_id"],
-        step_index=values["step_index"], prospect_email=values["from_address"], label=values["label"],
-        confidence=values["confidence"], evidence=values["evidence"], needs_review=values["needs_review"],
-        return_date=values["return_date"], follow_up_date=values["follow_up_date"],
-        referral_email=values["referral_email"], referral_name=values["referral_name"],
-        matched_by=values["matched_by"], excerpt=(values["excerpt"] or "")[:300], received_at=values["received_at"],
+        reply_id=values["id"],
+        enrollment_id=values["enrollment_id"],
+        cadence_id=values["cadence_id"],
+        step_index=values["step_index"],
+        prospect_email=values["from_address"],
+        label=values["label"],
+        confidence=values["confidence"],
+        evidence=values["evidence"],
+        needs_review=values["needs_review"],
+        return_date=values["return_date"],
+        follow_up_date=values["follow_up_date"],
+        referral_email=values["referral_email"],
+        referral_name=values["referral_name"],
+        matched_by=values["matched_by"],
+        excerpt=(values["excerpt"] or "")[:300],
+        received_at=values["received_at"],
         corrected=corrected,
     )
 
 
 def _summary(row: Any) -> dict:
     return {
-        "reply_id": row.id, "label": row.label, "confidence": row.confidence, "needs_review": row.needs_review,
-        "evidence": row.evidence, "return_date": row.return_date, "follow_up_date": row.follow_up_date,
-        "referral_email": row.referral_email, "enrollment_id": row.enrollment_id, "step_index": row.step_index,
-        "matched": row.enrollment_id is not None, "matched_by": row.matched_by, "from_address": row.from_address,
-        "subject": row.subject, "labelled_by": row.labelled_by,
+        "reply_id": row.id,
+        "label": row.label,
+        "confidence": row.confidence,
+        "needs_review": row.needs_review,
+        "evidence": row.evidence,
+        "return_date": row.return_date,
+        "follow_up_date": row.follow_up_date,
+        "referral_email": row.referral_email,
+        "enrollment_id": row.enrollment_id,
+        "step_index": row.step_index,
+        "matched": row.enrollment_id is not None,
+        "matched_by": row.matched_by,
+        "from_address": row.from_address,
+        "subject": row.subject,
+        "labelled_by": row.labelled_by,
     }
 
 
@@ -173,7 +250,13 @@ async def get_reply(session: AsyncSession, *, tenant: str, reply_id: UUID) -> di
 
 
 async def relabel(
-    session: AsyncSession, outbox: Outbox, *, tenant: str, reply_id: UUID, label: str, classifier: ReplyClassifier | None = None,
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    tenant: str,
+    reply_id: UUID,
+    label: str,
+    classifier: ReplyClassifier | None = None,
 ) -> dict:
     """A human corrects a label: stored as training data, and the corrected decision is published.
 
@@ -194,10 +277,18 @@ async def relabel(
             fields.update(classifier.details(row.raw.encode("utf-8", errors="surrogateescape"), label, now=row.received_at))
         except (MalformedMessage, ValueError):
             fields = {}  # cannot be parsed again: keep the stored fields
-    await session.execute(update(replies).where(replies.c.id == reply_id).values(
-        label=label, confidence=1.0, needs_review=False, labelled_by="human",
-        evidence=[*row.evidence, f"relabelled by a human from {row.label}"], **fields,
-    ))
+    await session.execute(
+        update(replies)
+        .where(replies.c.id == reply_id)
+        .values(
+            label=label,
+            confidence=1.0,
+            needs_review=False,
+            labelled_by="human",
+            evidence=[*row.evidence, f"relabelled by a human from {row.label}"],
+            **fields,
+        )
+    )
     row = (await session.execute(select(replies).where(replies.c.id == reply_id))).first()
     if row.enrollment_id is not None:
         await outbox.add(session, _event(dict(row._mapping), None, corrected=True), tenant=tenant, correlation_id=str(row.enrollment_id))

@@ -15,13 +15,21 @@ router = APIRouter()
 
 TaskStatus = Literal["open", "completed", "expired", "cancelled"]
 TaskChannel = Literal[
-    "linkedin_connect", "linkedin_message", "linkedin_engage", "phone", "sms", "video", "direct_mail", "manual_task",
+    "linkedin_connect",
+    "linkedin_message",
+    "linkedin_engage",
+    "phone",
+    "sms",
+    "video",
+    "direct_mail",
+    "manual_task",
 ]
 
 
 class TaskCompletion(BaseModel):
     outcome: str = Field(
-        min_length=1, max_length=50,
+        min_length=1,
+        max_length=50,
         description="phone: connected, voicemail, no_answer, wrong_number; LinkedIn: sent, done, not_connected, "
         "no_recent_post; other channels: sent, done",
     )
@@ -34,7 +42,8 @@ class TaskSkip(BaseModel):
 
 @router.get("/v1/tasks", tags=["tasks"])
 async def list_tasks(
-    tenant: Tenant, runtime: Runtime,
+    tenant: Tenant,
+    runtime: Runtime,
     status: TaskStatus | None = None,
     channel: TaskChannel | None = None,
     enrollment_id: UUID | None = None,
@@ -43,7 +52,9 @@ async def list_tasks(
 ) -> list[dict[str, Any]]:
     """The tenant's tasks, oldest first (`status=open` is a rep's queue)."""
     async with runtime.session_factory() as session:
-        return await svc.list_tasks(session, tenant=tenant, status=status, channel=channel, enrollment_id=enrollment_id, limit=limit, offset=offset)
+        return await svc.list_tasks(
+            session, tenant=tenant, status=status, channel=channel, enrollment_id=enrollment_id, limit=limit, offset=offset
+        )
 
 
 @router.get("/v1/tasks/{task_id}", tags=["tasks"])
@@ -57,7 +68,9 @@ async def get_task(task_id: UUID, tenant: Tenant, runtime: Runtime) -> dict[str,
 async def complete_task(task_id: UUID, body: TaskCompletion, tenant: Tenant, runtime: Runtime) -> dict[str, Any]:
     """Log that the task was done and how it went; the cadence moves on."""
     async with runtime.session_factory() as session, session.begin():
-        result = await svc.complete_task(session, runtime.outbox, tenant=tenant, task_id=task_id, outcome=body.outcome, notes=body.notes, now=runtime.clock.now())
+        result = await svc.complete_task(
+            session, runtime.outbox, tenant=tenant, task_id=task_id, outcome=body.outcome, notes=body.notes, now=runtime.clock.now()
+        )
     runtime.relay.wake.set()
     return result
 
@@ -74,7 +87,8 @@ async def skip_task(task_id: UUID, tenant: Tenant, runtime: Runtime, body: TaskS
 
 @router.get("/v1/deliveries", tags=["deliveries"])
 async def list_deliveries(
-    tenant: Tenant, runtime: Runtime,
+    tenant: Tenant,
+    runtime: Runtime,
     enrollment_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,

@@ -23,8 +23,15 @@ def register(runtime: ServiceRuntime, settings: DispatchSettings) -> None:
 
     async def step_due(envelope, event) -> None:
         await svc.on_step_due(
-            runtime.session_factory, outbox, envelope=envelope, event=event, clock=clock, permit=permit, mailer=mailer,
-            from_address=settings.from_address, mail_domain=settings.mail_domain,
+            runtime.session_factory,
+            outbox,
+            envelope=envelope,
+            event=event,
+            clock=clock,
+            permit=permit,
+            mailer=mailer,
+            from_address=settings.from_address,
+            mail_domain=settings.mail_domain,
         )
 
     async def step_given_up(envelope, event, reason) -> None:

@@ -11,7 +11,8 @@ SCHEMA = "dispatch"
 metadata = service_metadata(SCHEMA)
 
 cadences = Table(
-    "cadences", metadata,
+    "cadences",
+    metadata,
     Column("cadence_id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("key", Text, nullable=False),
@@ -20,7 +21,8 @@ cadences = Table(
 )
 
 enrollments = Table(
-    "enrollments", metadata,
+    "enrollments",
+    metadata,
     Column("enrollment_id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("cadence_id", UUID(as_uuid=True), nullable=False),
@@ -29,7 +31,8 @@ enrollments = Table(
 )
 
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("enrollment_id", UUID(as_uuid=True), nullable=False),
@@ -52,7 +55,8 @@ deliveries = Table(
 Index("ix_deliveries_tenant_created", deliveries.c.tenant, deliveries.c.created_at)
 
 tasks = Table(
-    "tasks", metadata,
+    "tasks",
+    metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("enrollment_id", UUID(as_uuid=True), nullable=False),

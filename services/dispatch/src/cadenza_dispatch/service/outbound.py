@@ -100,8 +100,12 @@ class SmtpMailer:
     def _client(self) -> aiosmtplib.SMTP:
         s = self.settings
         return aiosmtplib.SMTP(
-            hostname=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout, start_tls=s.smtp_starttls,
-            username=s.smtp_username, password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            timeout=s.smtp_timeout,
+            start_tls=s.smtp_starttls,
+            username=s.smtp_username,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
         )
 
     async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> str:

@@ -41,7 +41,9 @@ class SuppressionCreate(BaseModel):
 
 
 def _validation_to_invalid(exc: ValidationError, prefix: str = "") -> InvalidInput:
-    details = [{"field": prefix + ".".join(str(p) for p in e["loc"]), "reason": e["msg"].removeprefix("Value error, ")} for e in exc.errors()]
+    details = [
+        {"field": prefix + ".".join(str(p) for p in e["loc"]), "reason": e["msg"].removeprefix("Value error, ")} for e in exc.errors()
+    ]
     first = details[0]
     return InvalidInput(first["field"] or "body", first["reason"], details=details)
 
@@ -103,13 +105,17 @@ async def get_cadence(key: str, tenant: Tenant, runtime: Runtime) -> dict[str, A
 async def create_enrollment(body: EnrollmentCreate, tenant: Tenant, runtime: Runtime) -> dict[str, Any]:
     """Enroll one prospect in a cadence."""
     async with runtime.session_factory() as session, session.begin():
-        result = await svc.enroll(session, runtime.outbox, tenant=tenant, cadence_key=body.cadence_key, people=[body.prospect], now=runtime.clock.now())
+        result = await svc.enroll(
+            session, runtime.outbox, tenant=tenant, cadence_key=body.cadence_key, people=[body.prospect], now=runtime.clock.now()
+        )
     runtime.relay.wake.set()
     return result
 
 
 @router.post("/v1/enrollments/import", status_code=201, tags=["enrollments"])
-async def import_enrollments(file: UploadFile, tenant: Tenant, runtime: Runtime, cadence_key: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:
+async def import_enrollments(
+    file: UploadFile, tenant: Tenant, runtime: Runtime, cadence_key: Annotated[str, Query(min_length=1)]
+) -> dict[str, Any]:
     """Enroll every prospect of a CSV file; one bad row rejects the whole file (row and field named)."""
     content = await file.read(runtime.extras["settings"].max_upload_bytes + 1)
     if len(content) > runtime.extras["settings"].max_upload_bytes:
@@ -123,7 +129,8 @@ async def import_enrollments(file: UploadFile, tenant: Tenant, runtime: Runtime,
 
 @router.get("/v1/enrollments", tags=["enrollments"])
 async def list_enrollments(
-    tenant: Tenant, runtime: Runtime,
+    tenant: Tenant,
+    runtime: Runtime,
     cadence_key: str | None = None,
     status: Literal["active", "paused", "exited"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -142,11 +149,22 @@ async def get_enrollment(enrollment_id: UUID, tenant: Tenant, runtime: Runtime) 
 
 
 @router.post("/v1/enrollments/{enrollment_id}/{action}", tags=["enrollments"])
-async def change_enrollment(enrollment_id: UUID, action: Literal["pause", "resume", "exit"], tenant: Tenant, runtime: Runtime, body: StateChange | None = None) -> dict[str, Any]:
+async def change_enrollment(
+    enrollment_id: UUID, action: Literal["pause", "resume", "exit"], tenant: Tenant, runtime: Runtime, body: StateChange | None = None
+) -> dict[str, Any]:
     """Pause (optionally until an instant), resume or exit an enrollment."""
     body = body or StateChange()
     async with runtime.session_factory() as session, session.begin():
-        result = await svc.change_manually(session, runtime.outbox, tenant=tenant, enrollment_id=enrollment_id, action=action, until=body.until, reason=body.reason, now=runtime.clock.now())
+        result = await svc.change_manually(
+            session,
+            runtime.outbox,
+            tenant=tenant,
+            enrollment_id=enrollment_id,
+            action=action,
+            until=body.until,
+            reason=body.reason,
+            now=runtime.clock.now(),
+        )
     runtime.relay.wake.set()
     return result
 
@@ -170,7 +188,9 @@ async def add_suppression(body: SuppressionCreate, tenant: Tenant, runtime: Runt
 
 @router.post("/internal/enrollments/{enrollment_id}/permits", tags=["internal"])
 async def grant_permit(
-    enrollment_id: UUID, body: PermitRequest, runtime: Runtime,
+    enrollment_id: UUID,
+    body: PermitRequest,
+    runtime: Runtime,
     x_cadenza_internal: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Dispatch asks here right before a touch: granted only while the enrollment is active."""

@@ -20,7 +20,9 @@ def register(runtime: ServiceRuntime, settings: EnrollmentSettings) -> None:
     clock, outbox = runtime.clock, runtime.outbox
 
     async def reply_classified(envelope, event, session) -> None:
-        await svc.on_reply_classified(session, outbox, envelope=envelope, event=event, now=clock.now(), default_pause_days=settings.default_pause_days)
+        await svc.on_reply_classified(
+            session, outbox, envelope=envelope, event=event, now=clock.now(), default_pause_days=settings.default_pause_days
+        )
 
     async def step_result(envelope, event, session) -> None:
         await svc.on_step_result(session, outbox, envelope=envelope, event=event, now=clock.now())
@@ -33,12 +35,16 @@ def register(runtime: ServiceRuntime, settings: EnrollmentSettings) -> None:
 
     async def handoff(envelope, event) -> None:
         await deliver_handoff(
-            envelope, url=settings.handoff_webhook_url, secret=runtime.settings.webhook_secret.get_secret_value(),
+            envelope,
+            url=settings.handoff_webhook_url,
+            secret=runtime.settings.webhook_secret.get_secret_value(),
             timeout=settings.webhook_timeout_seconds,
         )
 
     if settings.handoff_webhook_url:
-        hooks = runtime.add_consumer("handoff-webhooks", [topics.HANDOFF_REQUESTED], {HandoffRequested.TYPE: Route(handoff, transactional=False)})
+        hooks = runtime.add_consumer(
+            "handoff-webhooks", [topics.HANDOFF_REQUESTED], {HandoffRequested.TYPE: Route(handoff, transactional=False)}
+        )
         hooks.max_attempts = 10  # about a minute of receiver downtime before the dead-letter topic
 
     runtime.add_consumer(

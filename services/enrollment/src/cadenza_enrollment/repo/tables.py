@@ -25,7 +25,8 @@ SCHEMA = "enrollment"
 metadata = service_metadata(SCHEMA)
 
 cadences = Table(
-    "cadences", metadata,
+    "cadences",
+    metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("key", Text, nullable=False),
@@ -37,19 +38,27 @@ cadences = Table(
 )
 
 prospects = Table(
-    "prospects", metadata,
+    "prospects",
+    metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("email", Text, nullable=False),
-    Column("first_name", Text), Column("last_name", Text), Column("company", Text), Column("title", Text),
-    Column("country", Text), Column("timezone", Text), Column("phone", Text), Column("account", Text),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("company", Text),
+    Column("title", Text),
+    Column("country", Text),
+    Column("timezone", Text),
+    Column("phone", Text),
+    Column("account", Text),
     Column("fields", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("tenant", "email", name="uq_prospect_email"),
 )
 
 enrollments = Table(
-    "enrollments", metadata,
+    "enrollments",
+    metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("cadence_id", UUID(as_uuid=True), ForeignKey(f"{SCHEMA}.cadences.id"), nullable=False),
@@ -71,14 +80,18 @@ enrollments = Table(
     Column("version", Integer, nullable=False, server_default="1"),
 )
 Index(
-    "uq_active_enrollment", enrollments.c.prospect_id, enrollments.c.cadence_key, unique=True,
+    "uq_active_enrollment",
+    enrollments.c.prospect_id,
+    enrollments.c.cadence_key,
+    unique=True,
     postgresql_where=enrollments.c.status.in_(["active", "paused"]),
 )
 Index("ix_enrollments_account", enrollments.c.tenant, enrollments.c.account)
 Index("ix_enrollments_paused_until", enrollments.c.paused_until, postgresql_where=enrollments.c.status == "paused")
 
 history = Table(
-    "enrollment_history", metadata,
+    "enrollment_history",
+    metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("enrollment_id", UUID(as_uuid=True), ForeignKey(f"{SCHEMA}.enrollments.id"), nullable=False, index=True),
     Column("at", DateTime(timezone=True), nullable=False),
@@ -87,7 +100,8 @@ history = Table(
 )
 
 suppressions = Table(
-    "suppressions", metadata,
+    "suppressions",
+    metadata,
     Column("tenant", Text, primary_key=True),
     Column("email", Text, primary_key=True),
     Column("reason", Text, nullable=False),
@@ -95,7 +109,8 @@ suppressions = Table(
 )
 
 send_permits = Table(
-    "send_permits", metadata,
+    "send_permits",
+    metadata,
     Column("enrollment_id", UUID(as_uuid=True), primary_key=True),
     Column("step_index", Integer, primary_key=True),
     Column("granted_at", DateTime(timezone=True), nullable=False),

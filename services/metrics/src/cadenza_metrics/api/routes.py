@@ -18,7 +18,9 @@ def _benchmark(runtime: Any) -> float:
 
 @router.get("/v1/cadences/{key}/metrics", tags=["metrics"])
 async def cadence_metrics(
-    key: str, tenant: Tenant, runtime: Runtime,
+    key: str,
+    tenant: Tenant,
+    runtime: Runtime,
     version: Annotated[int | None, Query(ge=1, description="One version only; all versions summed when absent")] = None,
 ) -> dict[str, Any]:
     """Counts and rates of a cadence (every version of the key summed, or one version), then of each step."""

@@ -15,11 +15,27 @@ from cadenza_shared.contracts.enrollment import ExitReason
 
 #: Every per-step counter the API shows (missing ones are 0), in display order.
 STEP_METRICS: tuple[str, ...] = (
-    "due", "sent", "failed",
-    "replies", "positive", "negative", "unsubscribes", "referrals", "wrong_person", "questions",
-    "out_of_office", "auto_replies", "bounces_hard", "bounces_soft",
-    "opens_human", "opens_machine", "clicks",
-    "linkedin_accepted", "linkedin_replied", "call_connected", "visits",
+    "due",
+    "sent",
+    "failed",
+    "replies",
+    "positive",
+    "negative",
+    "unsubscribes",
+    "referrals",
+    "wrong_person",
+    "questions",
+    "out_of_office",
+    "auto_replies",
+    "bounces_hard",
+    "bounces_soft",
+    "opens_human",
+    "opens_machine",
+    "clicks",
+    "linkedin_accepted",
+    "linkedin_replied",
+    "call_connected",
+    "visits",
 )
 
 #: The counter a reply label moves besides `replies` (human labels) - `unknown` only moves `replies`.
@@ -38,18 +54,20 @@ LABEL_METRIC: dict[str, str | None] = {
 }
 
 #: Failure reason codes dispatch sends (cadenza_dispatch); anything else is `other` on Prometheus (bounded labels).
-FAILURE_REASONS = frozenset({
-    "smtp_rejected",             # the SMTP server refused the message (5xx)
-    "delivery_outcome_unknown",  # the connection broke after the message was handed over
-    "template_error",            # the template did not render (syntax, sandbox)
-    "missing_field",             # the prospect lacks a field the template or channel needs
-    "no_thread",                 # a reply-in-thread step with no earlier email to reply to
-    "task_expired",              # nobody completed the human task in time
-    "task_skipped",              # a user skipped the task
-    "task_cancelled",            # the task was cancelled (the enrollment paused or exited)
-    "gave_up",                   # dispatch gave the step up after repeated transient failures
-    "other",
-})
+FAILURE_REASONS = frozenset(
+    {
+        "smtp_rejected",  # the SMTP server refused the message (5xx)
+        "delivery_outcome_unknown",  # the connection broke after the message was handed over
+        "template_error",  # the template did not render (syntax, sandbox)
+        "missing_field",  # the prospect lacks a field the template or channel needs
+        "no_thread",  # a reply-in-thread step with no earlier email to reply to
+        "task_expired",  # nobody completed the human task in time
+        "task_skipped",  # a user skipped the task
+        "task_cancelled",  # the task was cancelled (the enrollment paused or exited)
+        "gave_up",  # dispatch gave the step up after repeated transient failures
+        "other",
+    }
+)
 
 _CODE = re.compile(r"^[a-z0-9_.-]{1,64}$")
 

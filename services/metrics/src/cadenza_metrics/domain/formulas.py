@@ -49,7 +49,11 @@ def below_benchmark(reply_rate: float | None, benchmark: float = REPLY_RATE_BENC
 
 
 def cadence_rates(
-    *, enrolled: int, replied: int, replied_positive: int, benchmark: float = REPLY_RATE_BENCHMARK,
+    *,
+    enrolled: int,
+    replied: int,
+    replied_positive: int,
+    benchmark: float = REPLY_RATE_BENCHMARK,
 ) -> dict[str, float | bool | None]:
     """Reply and positive-reply rates of a cadence over its enrollments, and the benchmark flag."""
     reply_rate = rate(replied, enrolled)

@@ -57,8 +57,19 @@ MACHINE_TOKENS: tuple[str, ...] = (
 
 #: User agents that are HTTP libraries or command-line tools, not mail clients (prefixes, lower case).
 HTTP_LIBRARY: tuple[str, ...] = (
-    "curl/", "wget/", "python-requests/", "python-urllib/", "python-httpx/", "aiohttp/", "go-http-client/",
-    "okhttp/", "java/", "apache-httpclient/", "libwww-perl/", "node-fetch/", "axios/",
+    "curl/",
+    "wget/",
+    "python-requests/",
+    "python-urllib/",
+    "python-httpx/",
+    "aiohttp/",
+    "go-http-client/",
+    "okhttp/",
+    "java/",
+    "apache-httpclient/",
+    "libwww-perl/",
+    "node-fetch/",
+    "axios/",
 )
 
 _BARE_MOZILLA = re.compile(r"^mozilla/\d\.\d$")

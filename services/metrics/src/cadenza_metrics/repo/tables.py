@@ -12,7 +12,8 @@ metadata = service_metadata(SCHEMA)
 
 #: Every cadence version seen on `cadence.definitions`; `steps` is a list of {index, id, channel}.
 cadences = Table(
-    "cadences", metadata,
+    "cadences",
+    metadata,
     Column("cadence_id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("key", Text, nullable=False),
@@ -26,7 +27,8 @@ Index("ix_cadences_tenant_key", cadences.c.tenant, cadences.c.key, cadences.c.ve
 #: the enrollment and its cadence (topics are not ordered among themselves); `started_at` is set
 #: by EnrollmentStarted only, `exit_reason` by the first EnrollmentExited.
 enrollments = Table(
-    "enrollments", metadata,
+    "enrollments",
+    metadata,
     Column("enrollment_id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("cadence_id", UUID(as_uuid=True), nullable=False),
@@ -41,7 +43,8 @@ Index("ix_enrollments_prospect", enrollments.c.tenant, enrollments.c.prospect_ke
 #: One row per classified reply, so a corrected label moves its counts instead of adding to them,
 #: and so a cadence's distinct replying enrollments can be counted.
 replies = Table(
-    "replies", metadata,
+    "replies",
+    metadata,
     Column("reply_id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("enrollment_id", UUID(as_uuid=True), nullable=False),
@@ -54,7 +57,8 @@ Index("ix_replies_cadence", replies.c.tenant, replies.c.cadence_id)
 
 #: Per-step counts: `value` only ever moves by INSERT ... ON CONFLICT DO UPDATE SET value = value + n.
 step_counters = Table(
-    "step_counters", metadata,
+    "step_counters",
+    metadata,
     Column("tenant", Text, primary_key=True),
     Column("cadence_id", UUID(as_uuid=True), primary_key=True),
     Column("step_index", Integer, primary_key=True),
@@ -64,7 +68,8 @@ step_counters = Table(
 
 #: Per-cadence counts: enrolled, exit:<reason>, meetings_booked, handoffs, paused, resumed...
 cadence_counters = Table(
-    "cadence_counters", metadata,
+    "cadence_counters",
+    metadata,
     Column("tenant", Text, primary_key=True),
     Column("cadence_id", UUID(as_uuid=True), primary_key=True),
     Column("metric", Text, primary_key=True),

@@ -55,16 +55,23 @@ log = structlog.get_logger(__name__)
 
 # --- counters -----------------------------------------------------------------------------------
 
+
 async def bump_step(
-    session: AsyncSession, *, tenant: str, cadence_id: UUID, step_index: int, metrics: Iterable[str], by: int = 1,
+    session: AsyncSession,
+    *,
+    tenant: str,
+    cadence_id: UUID,
+    step_index: int,
+    metrics: Iterable[str],
+    by: int = 1,
 ) -> None:
     """Add `by` to each of a step's counters (INSERT ... ON CONFLICT DO UPDATE SET value = value + by)."""
     names = list(dict.fromkeys(metrics))
     if not names:
         return
-    stmt = pg_insert(step_counters).values([
-        {"tenant": tenant, "cadence_id": cadence_id, "step_index": step_index, "metric": name, "value": by} for name in names
-    ])
+    stmt = pg_insert(step_counters).values(
+        [{"tenant": tenant, "cadence_id": cadence_id, "step_index": step_index, "metric": name, "value": by} for name in names]
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[step_counters.c.tenant, step_counters.c.cadence_id, step_counters.c.step_index, step_counters.c.metric],
         set_={"value": step_counters.c.value + stmt.excluded.value},
@@ -84,6 +91,7 @@ async def bump_cadence(session: AsyncSession, *, tenant: str, cadence_id: UUID, 
 
 # --- attribution --------------------------------------------------------------------------------
 
+
 async def _ensure_enrollment(session: AsyncSession, *, tenant: str, enrollment_id: UUID, cadence_id: UUID) -> None:
     """Make sure the enrollment has a row (an event about it may come before EnrollmentStarted)."""
     await session.execute(
@@ -93,9 +101,9 @@ async def _ensure_enrollment(session: AsyncSession, *, tenant: str, enrollment_i
 
 async def _enrollment(session: AsyncSession, *, tenant: str, enrollment_id: UUID) -> Any:
     """The enrollment's row (of this tenant), or None if metrics has not heard of it."""
-    return (await session.execute(
-        select(enrollments).where(enrollments.c.enrollment_id == enrollment_id, enrollments.c.tenant == tenant)
-    )).first()
+    return (
+        await session.execute(select(enrollments).where(enrollments.c.enrollment_id == enrollment_id, enrollments.c.tenant == tenant))
+    ).first()
 
 
 async def _enrollment_of(session: AsyncSession, *, tenant: str, enrollment_id: UUID | None, email: str | None) -> Any:
@@ -105,15 +113,18 @@ async def _enrollment_of(session: AsyncSession, *, tenant: str, enrollment_id: U
     if not email:
         return None
     running = or_(enrollments.c.exit_reason.is_(None), enrollments.c.exit_reason == ExitReason.meeting_booked.value)
-    return (await session.execute(
-        select(enrollments)
-        .where(enrollments.c.tenant == tenant, enrollments.c.prospect_key == prospect_key(email))
-        .order_by(case((running, 0), else_=1), enrollments.c.started_at.desc().nulls_last())
-        .limit(1)
-    )).first()
+    return (
+        await session.execute(
+            select(enrollments)
+            .where(enrollments.c.tenant == tenant, enrollments.c.prospect_key == prospect_key(email))
+            .order_by(case((running, 0), else_=1), enrollments.c.started_at.desc().nulls_last())
+            .limit(1)
+        )
+    ).first()
 
 
 # --- events -------------------------------------------------------------------------------------
+
 
 async def on_cadence_published(session: AsyncSession, *, envelope: Envelope, event: CadencePublished) -> None:
     """Remember a cadence version's steps (the compacted topic may replay it: same values again)."""
@@ -126,8 +137,11 @@ async def on_cadence_published(session: AsyncSession, *, envelope: Envelope, eve
 async def on_enrollment_started(session: AsyncSession, *, envelope: Envelope, event: EnrollmentStarted) -> None:
     """Count the enrollment once, and keep what attribution needs (cadence, hashed address)."""
     stmt = pg_insert(enrollments).values(
-        enrollment_id=event.enrollment_id, tenant=envelope.tenant, cadence_id=event.cadence_id,
-        prospect_key=prospect_key(event.prospect.email), started_at=event.enrolled_at,
+        enrollment_id=event.enrollment_id,
+        tenant=envelope.tenant,
+        cadence_id=event.cadence_id,
+        prospect_key=prospect_key(event.prospect.email),
+        started_at=event.enrolled_at,
     )
     upsert = stmt.on_conflict_do_update(
         index_elements=[enrollments.c.enrollment_id],
@@ -143,13 +157,18 @@ async def on_enrollment_started(session: AsyncSession, *, envelope: Envelope, ev
 async def on_enrollment_exited(session: AsyncSession, *, envelope: Envelope, event: EnrollmentExited) -> None:
     """Count the first exit of an enrollment under its reason (`exit:<reason>`)."""
     await _ensure_enrollment(session, tenant=envelope.tenant, enrollment_id=event.enrollment_id, cadence_id=event.cadence_id)
-    updated = (await session.execute(
-        update(enrollments)
-        .where(enrollments.c.enrollment_id == event.enrollment_id, enrollments.c.tenant == envelope.tenant,
-               enrollments.c.exit_reason.is_(None))
-        .values(exit_reason=event.reason.value, exited_at=event.exited_at)
-        .returning(enrollments.c.cadence_id)
-    )).first()
+    updated = (
+        await session.execute(
+            update(enrollments)
+            .where(
+                enrollments.c.enrollment_id == event.enrollment_id,
+                enrollments.c.tenant == envelope.tenant,
+                enrollments.c.exit_reason.is_(None),
+            )
+            .values(exit_reason=event.reason.value, exited_at=event.exited_at)
+            .returning(enrollments.c.cadence_id)
+        )
+    ).first()
     if updated is None:
         return  # exits are terminal: only the first one counts
     await bump_cadence(session, tenant=envelope.tenant, cadence_id=updated.cadence_id, metric=exit_metric(event.reason))
@@ -182,9 +201,9 @@ async def on_message_sent(session: AsyncSession, *, envelope: Envelope, event: M
     await bump_step(session, tenant=envelope.tenant, cadence_id=event.cadence_id, step_index=event.step_index, metrics=["sent"])
     if event.channel == Channel.email:
         await session.execute(
-            update(enrollments).where(enrollments.c.enrollment_id == event.enrollment_id, enrollments.c.tenant == envelope.tenant).values(
-                last_step_index=func.greatest(func.coalesce(enrollments.c.last_step_index, -1), event.step_index)
-            )
+            update(enrollments)
+            .where(enrollments.c.enrollment_id == event.enrollment_id, enrollments.c.tenant == envelope.tenant)
+            .values(last_step_index=func.greatest(func.coalesce(enrollments.c.last_step_index, -1), event.step_index))
         )
     after_commit(session, prom.STEPS_SENT.labels(event.channel.value).inc)
 
@@ -192,7 +211,10 @@ async def on_message_sent(session: AsyncSession, *, envelope: Envelope, event: M
 async def on_message_failed(session: AsyncSession, *, envelope: Envelope, event: MessageFailed) -> None:
     await _ensure_enrollment(session, tenant=envelope.tenant, enrollment_id=event.enrollment_id, cadence_id=event.cadence_id)
     await bump_step(
-        session, tenant=envelope.tenant, cadence_id=event.cadence_id, step_index=event.step_index,
+        session,
+        tenant=envelope.tenant,
+        cadence_id=event.cadence_id,
+        step_index=event.step_index,
         metrics=["failed", failure_metric(event.reason_code)],
     )
     after_commit(session, prom.STEPS_FAILED.labels(event.channel.value, failure_reason_label(event.reason_code)).inc)
@@ -208,9 +230,9 @@ async def on_reply_classified(session: AsyncSession, *, envelope: Envelope, even
     enrollment = await _enrollment(session, tenant=tenant, enrollment_id=event.enrollment_id)
     if enrollment is None and event.cadence_id is not None:
         await _ensure_enrollment(session, tenant=tenant, enrollment_id=event.enrollment_id, cadence_id=event.cadence_id)
-    previous = (await session.execute(
-        select(replies).where(replies.c.reply_id == event.reply_id, replies.c.tenant == tenant).with_for_update()
-    )).first()
+    previous = (
+        await session.execute(select(replies).where(replies.c.reply_id == event.reply_id, replies.c.tenant == tenant).with_for_update())
+    ).first()
 
     cadence_id = event.cadence_id or (previous.cadence_id if previous else None) or (enrollment.cadence_id if enrollment else None)
     step_index = event.step_index
@@ -224,17 +246,27 @@ async def on_reply_classified(session: AsyncSession, *, envelope: Envelope, even
             return  # the same classification again
         if previous.cadence_id is not None and previous.step_index is not None:
             await bump_step(
-                session, tenant=tenant, cadence_id=previous.cadence_id, step_index=previous.step_index,
-                metrics=reply_metrics(previous.label), by=-1,
+                session,
+                tenant=tenant,
+                cadence_id=previous.cadence_id,
+                step_index=previous.step_index,
+                metrics=reply_metrics(previous.label),
+                by=-1,
             )
     if cadence_id is not None and step_index is not None:
         await bump_step(session, tenant=tenant, cadence_id=cadence_id, step_index=step_index, metrics=reply_metrics(event.label))
     else:
-        log.warning("reply not attributed to a step", event_id=envelope.id, reply_id=str(event.reply_id),
-                    cadence_known=cadence_id is not None)
+        log.warning(
+            "reply not attributed to a step", event_id=envelope.id, reply_id=str(event.reply_id), cadence_known=cadence_id is not None
+        )
 
-    values = {"enrollment_id": event.enrollment_id, "cadence_id": cadence_id, "step_index": step_index,
-              "label": event.label, "received_at": event.received_at}
+    values = {
+        "enrollment_id": event.enrollment_id,
+        "cadence_id": cadence_id,
+        "step_index": step_index,
+        "label": event.label,
+        "received_at": event.received_at,
+    }
     stmt = pg_insert(replies).values(reply_id=event.reply_id, tenant=tenant, **values)
     await session.execute(stmt.on_conflict_do_update(index_elements=[replies.c.reply_id], set_=values, where=replies.c.tenant == tenant))
     if previous is None:
@@ -274,32 +306,41 @@ async def on_meeting_booked(session: AsyncSession, *, envelope: Envelope, event:
 
 # --- reading ------------------------------------------------------------------------------------
 
+
 async def _counts(session: AsyncSession, *, tenant: str, cadence_ids: Sequence[UUID]) -> tuple[dict, dict, dict]:
     """Step counters {(cadence_id, index): {metric: n}}, cadence counters {cadence_id: {metric: n}} and
     distinct replying enrollments {cadence_id: (human, positive)} of some cadence versions."""
     steps: dict[tuple[UUID, int], dict[str, int]] = defaultdict(dict)
-    for r in (await session.execute(
-        select(step_counters.c.cadence_id, step_counters.c.step_index, step_counters.c.metric, step_counters.c.value)
-        .where(step_counters.c.tenant == tenant, step_counters.c.cadence_id.in_(cadence_ids))
-    )).all():
+    for r in (
+        await session.execute(
+            select(step_counters.c.cadence_id, step_counters.c.step_index, step_counters.c.metric, step_counters.c.value).where(
+                step_counters.c.tenant == tenant, step_counters.c.cadence_id.in_(cadence_ids)
+            )
+        )
+    ).all():
         steps[(r.cadence_id, r.step_index)][r.metric] = r.value
     per_cadence: dict[UUID, dict[str, int]] = defaultdict(dict)
-    for r in (await session.execute(
-        select(cadence_counters.c.cadence_id, cadence_counters.c.metric, cadence_counters.c.value)
-        .where(cadence_counters.c.tenant == tenant, cadence_counters.c.cadence_id.in_(cadence_ids))
-    )).all():
+    for r in (
+        await session.execute(
+            select(cadence_counters.c.cadence_id, cadence_counters.c.metric, cadence_counters.c.value).where(
+                cadence_counters.c.tenant == tenant, cadence_counters.c.cadence_id.in_(cadence_ids)
+            )
+        )
+    ).all():
         per_cadence[r.cadence_id][r.metric] = r.value
     human = replies.c.label.not_in(sorted(MACHINE_LABELS))
     replied: dict[UUID, tuple[int, int]] = {}
-    for r in (await session.execute(
-        select(
-            replies.c.cadence_id,
-            func.count(func.distinct(replies.c.enrollment_id)).filter(human).label("human"),
-            func.count(func.distinct(replies.c.enrollment_id)).filter(replies.c.label == "positive").label("positive"),
+    for r in (
+        await session.execute(
+            select(
+                replies.c.cadence_id,
+                func.count(func.distinct(replies.c.enrollment_id)).filter(human).label("human"),
+                func.count(func.distinct(replies.c.enrollment_id)).filter(replies.c.label == "positive").label("positive"),
+            )
+            .where(replies.c.tenant == tenant, replies.c.cadence_id.in_(cadence_ids))
+            .group_by(replies.c.cadence_id)
         )
-        .where(replies.c.tenant == tenant, replies.c.cadence_id.in_(cadence_ids))
-        .group_by(replies.c.cadence_id)
-    )).all():
+    ).all():
         replied[r.cadence_id] = (r.human, r.positive)
     return steps, per_cadence, replied
 
@@ -372,7 +413,12 @@ def _totals(step_lines: Sequence[dict]) -> dict[str, int]:
 
 
 async def cadence_metrics(
-    session: AsyncSession, *, tenant: str, key: str, version: int | None = None, benchmark: float = REPLY_RATE_BENCHMARK,
+    session: AsyncSession,
+    *,
+    tenant: str,
+    key: str,
+    version: int | None = None,
+    benchmark: float = REPLY_RATE_BENCHMARK,
 ) -> dict:
     """A cadence's report: every version of `key` summed (or one `version`), then each step."""
     query = select(cadences).where(cadences.c.tenant == tenant, cadences.c.key == key).order_by(cadences.c.version)
@@ -389,9 +435,7 @@ async def cadence_metrics(
 
 async def summary(session: AsyncSession, *, tenant: str, benchmark: float = REPLY_RATE_BENCHMARK) -> list[dict]:
     """One line per cadence key of the tenant, all versions summed."""
-    rows = (await session.execute(
-        select(cadences).where(cadences.c.tenant == tenant).order_by(cadences.c.key, cadences.c.version)
-    )).all()
+    rows = (await session.execute(select(cadences).where(cadences.c.tenant == tenant).order_by(cadences.c.key, cadences.c.version))).all()
     if not rows:
         return []
     steps, per_cadence, replied = await _counts(session, tenant=tenant, cadence_ids=[r.cadence_id for r in rows])
@@ -403,12 +447,25 @@ async def summary(session: AsyncSession, *, tenant: str, benchmark: float = REPL
         ids = {r.cadence_id for r in versions}
         totals = _totals(_step_lines(versions, {k: v for k, v in steps.items() if k[0] in ids}))
         line = _cadence_line(key=key, rows=versions, per_cadence=per_cadence, replied=replied, totals=totals, benchmark=benchmark)
-        result.append({
-            "key": key, "name": line["name"], "latest_version": line["versions"][-1], "versions": line["versions"],
-            "enrolled": line["enrolled"], "active": line["active"], "sent": totals["sent"], "failed": totals["failed"],
-            "replies": totals["replies"], "replied": line["replied"], "replied_positive": line["replied_positive"],
-            "bounces_hard": totals["bounces_hard"], "meetings_booked": line["meetings_booked"], "handoffs": line["handoffs"],
-            "reply_rate": line["reply_rate"], "positive_reply_rate": line["positive_reply_rate"],
-            "below_benchmark": line["below_benchmark"],
-        })
+        result.append(
+            {
+                "key": key,
+                "name": line["name"],
+                "latest_version": line["versions"][-1],
+                "versions": line["versions"],
+                "enrolled": line["enrolled"],
+                "active": line["active"],
+                "sent": totals["sent"],
+                "failed": totals["failed"],
+                "replies": totals["replies"],
+                "replied": line["replied"],
+                "replied_positive": line["replied_positive"],
+                "bounces_hard": totals["bounces_hard"],
+                "meetings_booked": line["meetings_booked"],
+                "handoffs": line["handoffs"],
+                "reply_rate": line["reply_rate"],
+                "positive_reply_rate": line["positive_reply_rate"],
+                "below_benchmark": line["below_benchmark"],
+            }
+        )
     return result

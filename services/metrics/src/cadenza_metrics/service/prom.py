@@ -19,7 +19,9 @@ from cadenza_shared.contracts.enrollment import ExitReason
 
 STEPS_SENT = Counter("cadenza_steps_sent_total", "Steps performed (emails sent, tasks completed), by channel", ["channel"])
 STEPS_FAILED = Counter(
-    "cadenza_steps_failed_total", "Steps that failed, by channel and reason code (unknown codes: other)", ["channel", "reason_code"],
+    "cadenza_steps_failed_total",
+    "Steps that failed, by channel and reason code (unknown codes: other)",
+    ["channel", "reason_code"],
 )
 REPLIES = Counter("cadenza_replies_total", "Classified replies (first label of each reply), by label", ["label"])
 EXITS = Counter("cadenza_enrollment_exits_total", "Enrollments that ended, by exit reason", ["reason"])

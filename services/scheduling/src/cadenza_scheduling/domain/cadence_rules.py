@@ -64,7 +64,11 @@ def holiday_subdivision(country: str | None, region: str | None) -> str | None:
 
 
 def calendar_for(
-    spec: CadenceSpec, *, timezone: str, country: str | None, subdivision: str | None = None,
+    spec: CadenceSpec,
+    *,
+    timezone: str,
+    country: str | None,
+    subdivision: str | None = None,
     tenant_blackout: frozenset[date] = frozenset(),
 ) -> tuple[CalendarRules, tuple[str, ...]]:
     """The calendar one prospect's steps are placed in, and notes on what could not be applied.
@@ -88,14 +92,22 @@ def calendar_for(
             skip = True
             sub = subdivision if subdivision and _holidays_known(cc, subdivision) else None
     rules = CalendarRules(
-        timezone=timezone, window=window, skip_holidays=skip, country=cc if skip else None, subdivision=sub,
+        timezone=timezone,
+        window=window,
+        skip_holidays=skip,
+        country=cc if skip else None,
+        subdivision=sub,
         blackout_dates=blackout,
     )
     return rules, tuple(notes)
 
 
 def rules_for(
-    spec: CadenceSpec, *, timezone: str, country: str | None, subdivision: str | None = None,
+    spec: CadenceSpec,
+    *,
+    timezone: str,
+    country: str | None,
+    subdivision: str | None = None,
     tenant_blackout: frozenset[date] = frozenset(),
 ) -> CalendarRules:
     """The calendar one prospect's steps are placed in (see :func:`calendar_for`)."""
@@ -105,7 +117,10 @@ def rules_for(
 def timing_for(step: StepSpec) -> StepTiming:
     """A step's timing rule."""
     return StepTiming(
-        day=step.day, after_days=step.after_days, business_days=step.business_days, at=step.at,
+        day=step.day,
+        after_days=step.after_days,
+        business_days=step.business_days,
+        at=step.at,
         jitter_minutes=step.jitter_minutes,
     )
 
@@ -116,13 +131,23 @@ def step_seed(enrollment_id: UUID | str, step: StepSpec) -> str:
 
 
 def step_due(
-    spec: CadenceSpec, rules: CalendarRules, *, step_index: int, enrollment_id: UUID | str, anchor: datetime,
-    previous_at: datetime | None, now: datetime,
+    spec: CadenceSpec,
+    rules: CalendarRules,
+    *,
+    step_index: int,
+    enrollment_id: UUID | str,
+    anchor: datetime,
+    previous_at: datetime | None,
+    now: datetime,
 ) -> DueTime:
     """When step `step_index` is due: day N counts from `anchor`, after_days from `previous_at`."""
     step = spec.steps[step_index]
     return due_time(
-        timing=timing_for(step), rules=rules, enrolled_at=anchor, previous_at=previous_at, not_before=now,
+        timing=timing_for(step),
+        rules=rules,
+        enrolled_at=anchor,
+        previous_at=previous_at,
+        not_before=now,
         seed=step_seed(enrollment_id, step),
     )
 
@@ -161,8 +186,14 @@ def resume_shift(
 
 
 def project(
-    spec: CadenceSpec, rules: CalendarRules, *, enrollment_id: UUID | str, from_index: int, anchor: datetime,
-    previous_at: datetime | None, now: datetime,
+    spec: CadenceSpec,
+    rules: CalendarRules,
+    *,
+    enrollment_id: UUID | str,
+    from_index: int,
+    anchor: datetime,
+    previous_at: datetime | None,
+    now: datetime,
 ) -> list[Planned]:
     """The remaining steps from `from_index`, then the end, as if each is performed when due."""
     out: list[Planned] = []

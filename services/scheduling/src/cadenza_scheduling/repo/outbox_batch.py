@@ -42,11 +42,11 @@ async def add_many(session: AsyncSession, outbox: Outbox, events: Sequence[tuple
         "key": [e.subject for e in envelopes],
         "value": [e.encode() for e in envelopes],
     }
-    rows = func.unnest(
-        *(bindparam(name, value, type_=ARRAY(LargeBinary if name == "value" else Text)) for name, value in columns.items())
-    ).table_valued(*_COLUMNS, with_ordinality="n").render_derived(name="batch")
-    table = outbox.table
-    await session.execute(
-        insert(table).from_select(list(_COLUMNS), select(*(rows.c[name] for name in _COLUMNS)).order_by(rows.c.n))
+    rows = (
+        func.unnest(*(bindparam(name, value, type_=ARRAY(LargeBinary if name == "value" else Text)) for name, value in columns.items()))
+        .table_valued(*_COLUMNS, with_ordinality="n")
+        .render_derived(name="batch")
     )
+    table = outbox.table
+    await session.execute(insert(table).from_select(list(_COLUMNS), select(*(rows.c[name] for name in _COLUMNS)).order_by(rows.c.n)))
     return envelopes

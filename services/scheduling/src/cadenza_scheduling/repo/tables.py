@@ -11,7 +11,8 @@ SCHEMA = "scheduling"
 metadata = service_metadata(SCHEMA)
 
 cadences = Table(
-    "cadences", metadata,
+    "cadences",
+    metadata,
     Column("cadence_id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("key", Text, nullable=False),
@@ -20,7 +21,8 @@ cadences = Table(
 )
 
 plans = Table(
-    "plans", metadata,
+    "plans",
+    metadata,
     Column("enrollment_id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("cadence_id", UUID(as_uuid=True), nullable=False),
@@ -37,7 +39,8 @@ plans = Table(
 )
 
 timers = Table(
-    "timers", metadata,
+    "timers",
+    metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("enrollment_id", UUID(as_uuid=True), nullable=False),
@@ -51,7 +54,11 @@ timers = Table(
 )
 Index("ix_timers_pending_due", timers.c.due_at, postgresql_where=timers.c.status == "pending")
 Index(
-    "uq_timer_live", timers.c.enrollment_id, timers.c.kind, timers.c.step_index, unique=True,
+    "uq_timer_live",
+    timers.c.enrollment_id,
+    timers.c.kind,
+    timers.c.step_index,
+    unique=True,
     postgresql_where=timers.c.status == "pending",
 )
 Index("ix_timers_enrollment", timers.c.enrollment_id)
@@ -59,7 +66,8 @@ Index("ix_timers_enrollment", timers.c.enrollment_id)
 #: Dates a tenant never sends on, for every cadence and prospect (the cadence's own
 #: `blackout_dates` are added to these).
 blackout_dates = Table(
-    "tenant_blackout_dates", metadata,
+    "tenant_blackout_dates",
+    metadata,
     Column("tenant", Text, primary_key=True),
     Column("day", Date, primary_key=True),
     Column("reason", Text, nullable=False, server_default=""),

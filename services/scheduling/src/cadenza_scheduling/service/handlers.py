@@ -37,7 +37,8 @@ from cadenza_shared.envelope import Envelope
 from cadenza_shared.errors import NotFound, RetryableError
 
 LATENESS = Histogram(
-    "cadenza_timer_lateness_seconds", "Fired instant minus due instant (virtual seconds under a scaled clock)",
+    "cadenza_timer_lateness_seconds",
+    "Fired instant minus due instant (virtual seconds under a scaled clock)",
     buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600),
 )
 PENDING = Gauge("cadenza_timers_pending", "Timers waiting to fire (whole database: every replica reports the same value)")
@@ -51,10 +52,17 @@ _SPEC_CACHE_SIZE = 1024
 
 async def on_cadence_published(session: AsyncSession, *, envelope: Envelope, event: CadencePublished) -> None:
     """Keep a copy of every cadence version (timing rules)."""
-    await session.execute(pg_insert(cadences).values(
-        cadence_id=event.cadence_id, tenant=envelope.tenant, key=event.key, version=event.version,
-        definition=event.definition.model_dump(mode="json"),
-    ).on_conflict_do_nothing())
+    await session.execute(
+        pg_insert(cadences)
+        .values(
+            cadence_id=event.cadence_id,
+            tenant=envelope.tenant,
+            key=event.key,
+            version=event.version,
+            definition=event.definition.model_dump(mode="json"),
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 async def _specs(session: AsyncSession, cadence_ids: set[UUID]) -> dict[UUID, CadenceSpec]:
@@ -62,9 +70,7 @@ async def _specs(session: AsyncSession, cadence_ids: set[UUID]) -> dict[UUID, Ca
     found = {cid: _SPEC_CACHE[cid] for cid in cadence_ids if cid in _SPEC_CACHE}
     missing = cadence_ids - found.keys()
     if missing:
-        rows = (await session.execute(
-            select(cadences.c.cadence_id, cadences.c.definition).where(cadences.c.cadence_id.in_(missing))
-        )).all()
+        rows = (await session.execute(select(cadences.c.cadence_id, cadences.c.definition).where(cadences.c.cadence_id.in_(missing)))).all()
         for cid, definition in rows:
             spec = CadenceSpec.model_validate(definition)
             found[cid] = spec
@@ -82,17 +88,17 @@ async def _spec(session: AsyncSession, cadence_id: UUID) -> CadenceSpec:
 
 
 async def _calendar(session: AsyncSession, spec: CadenceSpec, plan: Any) -> tuple[CalendarRules, tuple[str, ...]]:
-    tenant_days = frozenset((await session.execute(
-        select(blackout_dates.c.day).where(blackout_dates.c.tenant == plan.tenant)
-    )).scalars())
+    tenant_days = frozenset((await session.execute(select(blackout_dates.c.day).where(blackout_dates.c.tenant == plan.tenant))).scalars())
     return calendar_for(spec, timezone=plan.timezone, country=plan.country, subdivision=plan.subdivision, tenant_blackout=tenant_days)
 
 
 async def list_blackout_dates(session: AsyncSession, *, tenant: str) -> list[dict[str, Any]]:
     """The tenant's own blackout dates (added to every cadence's), in date order."""
-    rows = (await session.execute(
-        select(blackout_dates.c.day, blackout_dates.c.reason).where(blackout_dates.c.tenant == tenant).order_by(blackout_dates.c.day)
-    )).all()
+    rows = (
+        await session.execute(
+            select(blackout_dates.c.day, blackout_dates.c.reason).where(blackout_dates.c.tenant == tenant).order_by(blackout_dates.c.day)
+        )
+    ).all()
     return [{"date": r.day, "reason": r.reason} for r in rows]
 
 
@@ -112,27 +118,39 @@ async def _replan_blacked_out(session: AsyncSession, *, tenant: str, days: froze
         return 0
     lo = datetime.combine(min(days), time(0), tzinfo=UTC) - timedelta(days=2)
     hi = datetime.combine(max(days), time(0), tzinfo=UTC) + timedelta(days=2)
-    rows = (await session.execute(
-        select(timers.c.id, timers.c.enrollment_id, timers.c.step_index, timers.c.due_at, plans.c.timezone)
-        .join(plans, plans.c.enrollment_id == timers.c.enrollment_id)
-        .where(timers.c.tenant == tenant, timers.c.status == "pending", timers.c.due_at.between(lo, hi))
-    )).all()
+    rows = (
+        await session.execute(
+            select(timers.c.id, timers.c.enrollment_id, timers.c.step_index, timers.c.due_at, plans.c.timezone)
+            .join(plans, plans.c.enrollment_id == timers.c.enrollment_id)
+            .where(timers.c.tenant == tenant, timers.c.status == "pending", timers.c.due_at.between(lo, hi))
+        )
+    ).all()
     moved = 0
     for row in rows:
         if row.due_at.astimezone(ZoneInfo(row.timezone)).date() not in days:
             continue
         plan = (await session.execute(select(plans).where(plans.c.enrollment_id == row.enrollment_id).with_for_update())).one()
-        cancelled = await session.execute(update(timers).where(timers.c.id == row.id, timers.c.status == "pending").values(status="cancelled"))
+        cancelled = await session.execute(
+            update(timers).where(timers.c.id == row.id, timers.c.status == "pending").values(status="cancelled")
+        )
         if cancelled.rowcount != 1 or plan.status != "active":  # type: ignore[attr-defined]
             continue
         spec = await _spec(session, plan.cadence_id)
-        await _schedule(session, plan=plan, spec=spec, step_index=row.step_index, now=now, anchor=plan.anchor_at, previous_at=plan.last_step_at)
+        await _schedule(
+            session, plan=plan, spec=spec, step_index=row.step_index, now=now, anchor=plan.anchor_at, previous_at=plan.last_step_at
+        )
         moved += 1
     return moved
 
 
 async def _schedule(
-    session: AsyncSession, *, plan: Any, spec: CadenceSpec, step_index: int, now: datetime, anchor: datetime,
+    session: AsyncSession,
+    *,
+    plan: Any,
+    spec: CadenceSpec,
+    step_index: int,
+    now: datetime,
+    anchor: datetime,
     previous_at: datetime | None,
 ) -> DueTime:
     """Insert the live timer of `step_index` (or the end-of-cadence timer past the last step).
@@ -145,12 +163,25 @@ async def _schedule(
         due = end_due(spec, rules, previous_at=previous_at, now=now)
         kind = "end"
     else:
-        due = step_due(spec, rules, step_index=step_index, enrollment_id=plan.enrollment_id, anchor=anchor, previous_at=previous_at, now=now)
+        due = step_due(
+            spec, rules, step_index=step_index, enrollment_id=plan.enrollment_id, anchor=anchor, previous_at=previous_at, now=now
+        )
         kind = "step"
-    await session.execute(pg_insert(timers).values(
-        id=uuid.uuid4(), tenant=plan.tenant, enrollment_id=plan.enrollment_id, kind=kind, step_index=step_index,
-        due_at=due.at, status="pending", reasons=[*notes, *due.reasons], created_at=now,
-    ).on_conflict_do_nothing())
+    await session.execute(
+        pg_insert(timers)
+        .values(
+            id=uuid.uuid4(),
+            tenant=plan.tenant,
+            enrollment_id=plan.enrollment_id,
+            kind=kind,
+            step_index=step_index,
+            due_at=due.at,
+            status="pending",
+            reasons=[*notes, *due.reasons],
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
     if step_index == 0:
         shifted = first_step_anchor(spec, rules, due=due, anchor=anchor)
         if shifted != plan.anchor_at:
@@ -163,16 +194,24 @@ async def on_enrollment_started(session: AsyncSession, *, envelope: Envelope, ev
     spec = await _spec(session, event.cadence_id)
     prospect = event.prospect
     values = dict(
-        enrollment_id=event.enrollment_id, tenant=envelope.tenant, cadence_id=event.cadence_id,
-        timezone=prospect.timezone, timezone_source=prospect.timezone_source, country=prospect.country,
+        enrollment_id=event.enrollment_id,
+        tenant=envelope.tenant,
+        cadence_id=event.cadence_id,
+        timezone=prospect.timezone,
+        timezone_source=prospect.timezone_source,
+        country=prospect.country,
         subdivision=holiday_subdivision(prospect.country, region_of(prospect.fields)),
-        status="active", anchor_at=event.enrolled_at, next_step_index=0,
+        status="active",
+        anchor_at=event.enrolled_at,
+        next_step_index=0,
     )
     inserted = (await session.execute(pg_insert(plans).values(**values).on_conflict_do_nothing().returning(plans.c.enrollment_id))).first()
     if inserted is None:
         return
     plan = (await session.execute(select(plans).where(plans.c.enrollment_id == event.enrollment_id))).first()
-    await _schedule(session, plan=plan, spec=spec, step_index=0, now=max(now, event.enrolled_at), anchor=event.enrolled_at, previous_at=None)
+    await _schedule(
+        session, plan=plan, spec=spec, step_index=0, now=max(now, event.enrolled_at), anchor=event.enrolled_at, previous_at=None
+    )
 
 
 async def on_step_resolved(session: AsyncSession, *, event: MessageSent | MessageFailed, now: datetime) -> None:
@@ -184,9 +223,15 @@ async def on_step_resolved(session: AsyncSession, *, event: MessageSent | Messag
         return  # already advanced past this step (duplicate or late result)
     at = event.sent_at if isinstance(event, MessageSent) else event.failed_at
     next_index = event.step_index + 1
-    await session.execute(update(plans).where(plans.c.enrollment_id == plan.enrollment_id).values(
-        next_step_index=next_index, last_step_at=at, version=plans.c.version + 1,
-    ))
+    await session.execute(
+        update(plans)
+        .where(plans.c.enrollment_id == plan.enrollment_id)
+        .values(
+            next_step_index=next_index,
+            last_step_at=at,
+            version=plans.c.version + 1,
+        )
+    )
     if plan.status != "active":
         return
     spec = await _spec(session, plan.cadence_id)
@@ -196,9 +241,15 @@ async def on_step_resolved(session: AsyncSession, *, event: MessageSent | Messag
 
 async def on_paused(session: AsyncSession, *, event: EnrollmentPaused) -> None:
     """Freeze the plan: no timer fires while paused."""
-    await session.execute(update(plans).where(plans.c.enrollment_id == event.enrollment_id, plans.c.status == "active").values(
-        status="paused", paused_at=event.paused_at, version=plans.c.version + 1,
-    ))
+    await session.execute(
+        update(plans)
+        .where(plans.c.enrollment_id == event.enrollment_id, plans.c.status == "active")
+        .values(
+            status="paused",
+            paused_at=event.paused_at,
+            version=plans.c.version + 1,
+        )
+    )
     await _cancel_pending(session, event.enrollment_id)
 
 
@@ -210,25 +261,47 @@ async def on_resumed(session: AsyncSession, *, event: EnrollmentResumed, now: da
     if plan.status != "paused":
         return
     anchor, previous_at = resume_shift(
-        anchor=plan.anchor_at, last_step_at=plan.last_step_at, paused_at=plan.paused_at, resumed_at=event.resumed_at,
+        anchor=plan.anchor_at,
+        last_step_at=plan.last_step_at,
+        paused_at=plan.paused_at,
+        resumed_at=event.resumed_at,
     )
-    await session.execute(update(plans).where(plans.c.enrollment_id == plan.enrollment_id).values(
-        status="active", paused_at=None, anchor_at=anchor, version=plans.c.version + 1,
-    ))
+    await session.execute(
+        update(plans)
+        .where(plans.c.enrollment_id == plan.enrollment_id)
+        .values(
+            status="active",
+            paused_at=None,
+            anchor_at=anchor,
+            version=plans.c.version + 1,
+        )
+    )
     spec = await _spec(session, plan.cadence_id)
     await _cancel_pending(session, plan.enrollment_id)
     plan = (await session.execute(select(plans).where(plans.c.enrollment_id == event.enrollment_id))).one()
-    await _schedule(session, plan=plan, spec=spec, step_index=plan.next_step_index, now=max(now, event.resumed_at), anchor=anchor, previous_at=previous_at)
+    await _schedule(
+        session,
+        plan=plan,
+        spec=spec,
+        step_index=plan.next_step_index,
+        now=max(now, event.resumed_at),
+        anchor=anchor,
+        previous_at=previous_at,
+    )
 
 
 async def on_exited(session: AsyncSession, *, event: EnrollmentExited) -> None:
     """An exited enrollment has no timers."""
-    await session.execute(update(plans).where(plans.c.enrollment_id == event.enrollment_id).values(status="exited", version=plans.c.version + 1))
+    await session.execute(
+        update(plans).where(plans.c.enrollment_id == event.enrollment_id).values(status="exited", version=plans.c.version + 1)
+    )
     await _cancel_pending(session, event.enrollment_id)
 
 
 async def _cancel_pending(session: AsyncSession, enrollment_id: UUID) -> None:
-    await session.execute(update(timers).where(timers.c.enrollment_id == enrollment_id, timers.c.status == "pending").values(status="cancelled"))
+    await session.execute(
+        update(timers).where(timers.c.enrollment_id == enrollment_id, timers.c.status == "pending").values(status="cancelled")
+    )
 
 
 async def fire_due_timers(session: AsyncSession, outbox: Outbox, *, now: datetime, limit: int) -> int:
@@ -249,12 +322,24 @@ async def fire_due_timers(session: AsyncSession, outbox: Outbox, *, now: datetim
         .cte("picked")
         .prefix_with("MATERIALIZED")
     )
-    rows = list((await session.execute(
-        update(timers).where(timers.c.id == picked.c.id).values(status="fired", fired_at=now).returning(
-            timers.c.id, timers.c.tenant, timers.c.enrollment_id, timers.c.kind, timers.c.step_index, timers.c.due_at,
-            picked.c.cadence_id,
-        )
-    )).all())
+    rows = list(
+        (
+            await session.execute(
+                update(timers)
+                .where(timers.c.id == picked.c.id)
+                .values(status="fired", fired_at=now)
+                .returning(
+                    timers.c.id,
+                    timers.c.tenant,
+                    timers.c.enrollment_id,
+                    timers.c.kind,
+                    timers.c.step_index,
+                    timers.c.due_at,
+                    picked.c.cadence_id,
+                )
+            )
+        ).all()
+    )
     if not rows:
         return 0
     rows.sort(key=lambda r: (r.due_at, r.id))
@@ -265,13 +350,23 @@ async def fire_due_timers(session: AsyncSession, outbox: Outbox, *, now: datetim
         spec = specs[row.cadence_id]
         if row.kind == "end":
             event: StepDue | CadenceEnded = CadenceEnded(
-                enrollment_id=row.enrollment_id, cadence_id=row.cadence_id, steps_total=len(spec.steps), due_at=row.due_at, fired_at=now,
+                enrollment_id=row.enrollment_id,
+                cadence_id=row.cadence_id,
+                steps_total=len(spec.steps),
+                due_at=row.due_at,
+                fired_at=now,
             )
         else:
             step = spec.steps[row.step_index]
             event = StepDue(
-                enrollment_id=row.enrollment_id, cadence_id=row.cadence_id, step_index=row.step_index, step_id=step.id,
-                channel=step.channel, due_at=row.due_at, fired_at=now, timer_id=row.id,
+                enrollment_id=row.enrollment_id,
+                cadence_id=row.cadence_id,
+                step_index=row.step_index,
+                step_id=step.id,
+                channel=step.channel,
+                due_at=row.due_at,
+                fired_at=now,
+                timer_id=row.id,
             )
         events.append((event, row.tenant, str(row.enrollment_id), f"timer-{row.id}"))
         LATENESS.observe(max(0.0, (now - row.due_at).total_seconds()))
@@ -289,9 +384,9 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
 
 async def refresh_gauges(session: AsyncSession, *, now: datetime) -> None:
     """Pending and overdue timer counts for /metrics (an index-only scan of the pending index)."""
-    row = (await session.execute(
-        select(func.count(), func.count().filter(timers.c.due_at <= now)).where(timers.c.status == "pending")
-    )).one()
+    row = (
+        await session.execute(select(func.count(), func.count().filter(timers.c.due_at <= now)).where(timers.c.status == "pending"))
+    ).one()
     PENDING.set(row[0])
     OVERDUE.set(row[1])
 
@@ -312,8 +407,14 @@ def _when(at: datetime, rules: CalendarRules) -> dict[str, Any]:
 
 def _projected(item: Planned, notes: tuple[str, ...], rules: CalendarRules) -> dict[str, Any]:
     return {
-        "kind": item.kind, "step_index": item.step_index, "step_id": item.step_id, "channel": item.channel,
-        "status": "projected", "projected": True, **_when(item.due.at, rules), "reasons": [*notes, *item.due.reasons],
+        "kind": item.kind,
+        "step_index": item.step_index,
+        "step_id": item.step_id,
+        "channel": item.channel,
+        "status": "projected",
+        "projected": True,
+        **_when(item.due.at, rules),
+        "reasons": [*notes, *item.due.reasons],
     }
 
 
@@ -349,30 +450,54 @@ async def upcoming(session: AsyncSession, *, tenant: str, enrollment_id: UUID, n
             anchor, previous = resume_shift(anchor=anchor, last_step_at=previous, paused_at=plan.paused_at, resumed_at=now)
             note = "paused: the remaining steps are projected as if the enrollment resumed now"
         live = next((r for r in reversed(rows) if r.status == "pending"), None)
-        in_flight = next((r for r in reversed(rows) if r.status == "fired" and r.kind == "step" and r.step_index == plan.next_step_index), None)
+        in_flight = next(
+            (r for r in reversed(rows) if r.status == "fired" and r.kind == "step" and r.step_index == plan.next_step_index), None
+        )
         if live is not None:
-            items.append({
-                "kind": live.kind, "step_index": live.step_index, **step_fields(live.kind, live.step_index),
-                "status": "pending", "projected": False, **_when(live.due_at, rules), "reasons": live.reasons,
-            })
+            items.append(
+                {
+                    "kind": live.kind,
+                    "step_index": live.step_index,
+                    **step_fields(live.kind, live.step_index),
+                    "status": "pending",
+                    "projected": False,
+                    **_when(live.due_at, rules),
+                    "reasons": live.reasons,
+                }
+            )
             previous, from_index = live.due_at, (live.step_index + 1 if live.kind == "step" else len(steps) + 1)
         elif in_flight is not None and plan.status == "active":
             previous, from_index = in_flight.fired_at or in_flight.due_at, plan.next_step_index + 1
             note = f"step {plan.next_step_index} is being performed; the steps after it are projected from the moment it fired"
         if from_index <= len(steps):
-            for item in project(spec, rules, enrollment_id=enrollment_id, from_index=from_index, anchor=anchor, previous_at=previous, now=now):
+            for item in project(
+                spec, rules, enrollment_id=enrollment_id, from_index=from_index, anchor=anchor, previous_at=previous, now=now
+            ):
                 items.append(_projected(item, notes, rules))
 
     return {
-        "enrollment_id": enrollment_id, "status": plan.status, "timezone": plan.timezone,
-        "timezone_source": plan.timezone_source, "country": plan.country, "subdivision": plan.subdivision,
-        "anchor_at": plan.anchor_at, "next_step_index": plan.next_step_index, "now": now, "note": note,
+        "enrollment_id": enrollment_id,
+        "status": plan.status,
+        "timezone": plan.timezone,
+        "timezone_source": plan.timezone_source,
+        "country": plan.country,
+        "subdivision": plan.subdivision,
+        "anchor_at": plan.anchor_at,
+        "next_step_index": plan.next_step_index,
+        "now": now,
+        "note": note,
         "calendar_notes": list(notes),
         "timers": [
-            {"kind": r.kind, "step_index": r.step_index, **step_fields(r.kind, r.step_index), "status": r.status,
-             **_when(r.due_at, rules), "reasons": r.reasons, "fired_at": r.fired_at}
+            {
+                "kind": r.kind,
+                "step_index": r.step_index,
+                **step_fields(r.kind, r.step_index),
+                "status": r.status,
+                **_when(r.due_at, rules),
+                "reasons": r.reasons,
+                "fired_at": r.fired_at,
+            }
             for r in rows
         ],
         "upcoming": items,
     }
-
