@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, LargeBinary, MetaData, Table, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, LargeBinary, MetaData, Table, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -35,4 +36,17 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("consumer", Text, primary_key=True),
         Column("event_id", Text, primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def cadence_copy_table(metadata: MetaData) -> Table:
+    """A service's own copy of every cadence version it needs, filled from `cadence.definitions`."""
+    return Table(
+        "cadences",
+        metadata,
+        Column("cadence_id", UUID(as_uuid=True), primary_key=True),
+        Column("tenant", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("definition", JSONB, nullable=False),
     )

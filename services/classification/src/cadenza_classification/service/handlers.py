@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cadenza_classification.domain.errors import MalformedMessage
 from cadenza_classification.domain.parsing import ParsedMessage, thread_message_ids
-from cadenza_classification.domain.rules import Classification
 from cadenza_classification.repo.tables import replies, sent_messages
 from cadenza_classification.service.classifier import ReplyClassifier
 from cadenza_shared.contracts.classification import LABELS, ReplyClassified
@@ -74,7 +73,7 @@ async def index_sent(session: AsyncSession, outbox: Outbox, *, envelope: Envelop
         )
         row = (await session.execute(select(replies).where(replies.c.id == reply.id))).first()
         await outbox.add(
-            session, _event(dict(row._mapping), None, corrected=False), tenant=envelope.tenant, correlation_id=str(event.enrollment_id)
+            session, _event(dict(row._mapping), corrected=False), tenant=envelope.tenant, correlation_id=str(event.enrollment_id)
         )
     return len(waiting)
 
@@ -186,12 +185,12 @@ async def ingest(
         ).first()
         return {**_summary(existing), "duplicate": True}
     if sent is not None:
-        await outbox.add(session, _event(values, result, corrected=False), tenant=tenant, correlation_id=str(sent.enrollment_id))
+        await outbox.add(session, _event(values, corrected=False), tenant=tenant, correlation_id=str(sent.enrollment_id))
     row = (await session.execute(select(replies).where(replies.c.id == reply_id))).first()
     return {**_summary(row), "duplicate": False}
 
 
-def _event(values: dict, result: Classification | None, *, corrected: bool) -> ReplyClassified:
+def _event(values: dict, *, corrected: bool) -> ReplyClassified:
     return ReplyClassified(
         reply_id=values["id"],
         enrollment_id=values["enrollment_id"],
@@ -291,5 +290,5 @@ async def relabel(
     )
     row = (await session.execute(select(replies).where(replies.c.id == reply_id))).first()
     if row.enrollment_id is not None:
-        await outbox.add(session, _event(dict(row._mapping), None, corrected=True), tenant=tenant, correlation_id=str(row.enrollment_id))
+        await outbox.add(session, _event(dict(row._mapping), corrected=True), tenant=tenant, correlation_id=str(row.enrollment_id))
     return _summary(row)

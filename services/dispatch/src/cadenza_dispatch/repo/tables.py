@@ -5,20 +5,13 @@ from __future__ import annotations
 from sqlalchemy import Column, DateTime, Index, Integer, Table, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from cadenza_shared.db.tables import cadence_copy_table
 from cadenza_shared.service import service_metadata
 
 SCHEMA = "dispatch"
 metadata = service_metadata(SCHEMA)
 
-cadences = Table(
-    "cadences",
-    metadata,
-    Column("cadence_id", UUID(as_uuid=True), primary_key=True),
-    Column("tenant", Text, nullable=False),
-    Column("key", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("definition", JSONB, nullable=False),
-)
+cadences = cadence_copy_table(metadata)
 
 enrollments = Table(
     "enrollments",

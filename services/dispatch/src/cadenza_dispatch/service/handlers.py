@@ -40,6 +40,7 @@ from cadenza_shared.contracts.enrollment import (
     Prospect,
 )
 from cadenza_shared.contracts.scheduling import StepDue
+from cadenza_shared.db.cadence_copies import store_cadence_copy
 from cadenza_shared.db.outbox import Outbox
 from cadenza_shared.envelope import Envelope
 from cadenza_shared.errors import Conflict, NotFound, PoisonMessage, RetryableError
@@ -55,17 +56,7 @@ log = structlog.get_logger(__name__)
 
 async def on_cadence_published(session: AsyncSession, *, envelope: Envelope, event: CadencePublished) -> None:
     """Keep every cadence version: the templates and channels of its steps."""
-    await session.execute(
-        pg_insert(cadences)
-        .values(
-            cadence_id=event.cadence_id,
-            tenant=envelope.tenant,
-            key=event.key,
-            version=event.version,
-            definition=event.definition.model_dump(mode="json"),
-        )
-        .on_conflict_do_nothing()
-    )
+    await store_cadence_copy(session, cadences, envelope=envelope, event=event)
 
 
 async def on_enrollment_started(session: AsyncSession, *, envelope: Envelope, event: EnrollmentStarted) -> None:

@@ -32,6 +32,7 @@ from cadenza_shared.contracts.cadence import CadencePublished, CadenceSpec
 from cadenza_shared.contracts.dispatch import MessageFailed, MessageSent
 from cadenza_shared.contracts.enrollment import EnrollmentExited, EnrollmentPaused, EnrollmentResumed, EnrollmentStarted
 from cadenza_shared.contracts.scheduling import CadenceEnded, StepDue
+from cadenza_shared.db.cadence_copies import store_cadence_copy
 from cadenza_shared.db.outbox import Outbox
 from cadenza_shared.envelope import Envelope
 from cadenza_shared.errors import NotFound, RetryableError
@@ -52,17 +53,7 @@ _SPEC_CACHE_SIZE = 1024
 
 async def on_cadence_published(session: AsyncSession, *, envelope: Envelope, event: CadencePublished) -> None:
     """Keep a copy of every cadence version (timing rules)."""
-    await session.execute(
-        pg_insert(cadences)
-        .values(
-            cadence_id=event.cadence_id,
-            tenant=envelope.tenant,
-            key=event.key,
-            version=event.version,
-            definition=event.definition.model_dump(mode="json"),
-        )
-        .on_conflict_do_nothing()
-    )
+    await store_cadence_copy(session, cadences, envelope=envelope, event=event)
 
 
 async def _specs(session: AsyncSession, cadence_ids: set[UUID]) -> dict[UUID, CadenceSpec]:
